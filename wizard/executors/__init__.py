@@ -1,0 +1,1 @@
+"""Executors: the local machine, the peer over SSH, and dry-run. One interface: ``base.Executor``."""

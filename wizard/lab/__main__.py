@@ -1,0 +1,119 @@
+"""``python -m wizard.lab up|down|status|ssh N [cmd...]``: the lab for people (``ha-wizard lab`` calls ``main``).
+
+Errors are one plain sentence on stderr and a non-zero exit: a missing qemu or a slow boot is something
+the user fixes, not a bug to debug from a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from wizard.lab.common import LabError, default_lab_dir
+from wizard.lab.vms import NODES, Lab
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m wizard.lab",
+        description="Two Debian 12 VMs (DRBD 8.4 + Heartbeat) under qemu to try ha-wizard on.",
+    )
+    p.add_argument("--lab-dir", type=Path, default=None,
+                   help=f"image cache, keys and VM files (default: $HA_WIZARD_LAB_DIR or {default_lab_dir()})")
+    p.add_argument("--name", default="default", help="which lab in the lab dir (default: %(default)s)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what the lab does")
+    sub = p.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="build or reuse the image and boot node1 + node2")
+    up.add_argument("--rebuild", action="store_true", help="rebuild the image even if cached")
+    up.add_argument("--restart", action="store_true", help="start afresh even if the lab is already up")
+    sub.add_parser("down", help="stop both VMs")
+    sub.add_parser("status", help="show whether each VM runs and answers SSH")
+    ssh = sub.add_parser("ssh", help="log in to node N (1 or 2), or run a command there")
+    ssh.add_argument("node", type=int, choices=NODES)
+    ssh.add_argument("cmd", nargs=argparse.REMAINDER, help="command to run (default: a login shell)")
+    return p
+
+
+def _describe(lab: Lab) -> str:
+    lines = []
+    for n in NODES:
+        port = lab.ssh_port(n)
+        fp = lab.host_key_fingerprint(n)
+        lines.append(f"  node{n}: ssh -i {lab.ssh_key} -p {port} root@127.0.0.1   (or: python -m wizard.lab ssh {n})")
+        lines.append(f"         host key {fp}; link address 10.99.0.{n} (eth1); data disk /dev/vdb1")
+    lines.append("  The nodes reach each other as root over 10.99.0.0/24 with /root/.ssh/id_ed25519;")
+    lines.append("  /etc/hosts holds only localhost: naming the nodes is the wizard's job.")
+    lines.append("  Stop with: python -m wizard.lab down")
+    return "\n".join(lines)
+
+
+def _up(lab: Lab, args: argparse.Namespace) -> int:
+    if not args.restart and not args.rebuild and all(lab.is_running(n) for n in NODES):
+        print(f"The lab is already up (lab dir {lab.lab_dir}):")
+        print(_describe(lab))
+        return 0
+    print("Starting the lab: building or reusing the image, then booting node1 and node2 "
+          "(about 1 min; the first build takes 1-2 min more)...", flush=True)
+    lab.up(fresh=True, rebuild=args.rebuild)
+    assert lab.image is not None
+    how = "reused" if lab.image.cached else f"built in {lab.image.build_secs:.0f} s"
+    boot = ", ".join(f"node{n} {lab.timings.get(f'node{n}_boot_to_ssh_secs', 0):.0f} s" for n in NODES)
+    print(f"The lab is up (image {lab.image.key} {how}; boot to SSH: {boot}; lab dir {lab.lab_dir}):")
+    print(_describe(lab))
+    return 0
+
+
+def _status(lab: Lab) -> int:
+    states = lab.status()
+    for st in states:
+        if st.running:
+            print(f"{st.name}: running (pid {st.pid}), ssh 127.0.0.1:{st.ssh_port} "
+                  f"{'answers' if st.ssh_ok else 'does not answer'}")
+        else:
+            print(f"{st.name}: not running")
+    return 0 if all(st.running and st.ssh_ok for st in states) else 3
+
+
+def _ssh(lab: Lab, node: int, cmd: list[str]) -> int:
+    if not lab.is_running(node):
+        raise LabError(f"node{node} is not running: start the lab with python -m wizard.lab up")
+    argv = lab.ssh_command(node)
+    if not cmd:
+        argv.insert(1, "-t")  # interactive login wants a terminal
+    sys.stdout.flush()
+    os.execv(argv[0], [*argv, *cmd])  # hand the terminal to ssh; its exit code becomes ours
+    return 0  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code (0 ok, 1 error, 3 status: not all up, 130 Ctrl-C)."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    try:
+        lab = Lab(args.lab_dir, name=args.name)
+        if args.command == "up":
+            return _up(lab, args)
+        if args.command == "down":
+            lab.down()
+            print("The lab is down.")
+            return 0
+        if args.command == "status":
+            return _status(lab)
+        return _ssh(lab, args.node, args.cmd)
+    except LabError as exc:
+        print(f"ha-wizard lab: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ha-wizard lab: interrupted (VMs that had started were stopped).", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"ha-wizard lab: {exc.strerror or exc} ({exc.filename or 'system call'})", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

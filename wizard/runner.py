@@ -1,0 +1,72 @@
+"""Apply and resume, shared by the CLI and the TUI: journal bookkeeping around the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wizard import secrets as secrets_mod
+from wizard.actions import Step
+from wizard.engine import Confirmer, Engine, RunSummary, step_digest
+from wizard.errors import WizardError
+from wizard.events import EventBus
+from wizard.journal import Journal
+from wizard.session import Session, check_master_identity
+
+
+@dataclass
+class Prepared:
+    steps: list[Step]
+    journal: Journal
+    changed: list[str]  # step ids whose actions changed since the journal recorded them
+
+
+def prepare(session: Session) -> Prepared:
+    """Plan, open the journal and name the steps a changed answers file affects."""
+    journal = Journal.open(session.journal_dir)
+    steps = session.plan()
+    changed = []
+    for s in steps:
+        rec = journal.steps.get(s.id)
+        if rec is not None and rec.status == "done" and rec.digest != step_digest(s):
+            changed.append(s.id)
+    return Prepared(steps, journal, changed)
+
+
+def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: EventBus) -> RunSummary:
+    if session.options.dry_run:
+        raise AssertionError("apply() is never called in dry-run; describe the plan instead")
+    master = session.executors[session.spec.master]
+    wrong = check_master_identity(session.spec, master)
+    if wrong:
+        raise WizardError(wrong)
+    if session.secrets_new and not session.spec.wizard.keep_secrets_in_answers:
+        secrets_mod.save_state(session.journal_dir, session.secrets)
+    j = prepared.journal
+    j.answers = str(Path(session.spec.source).resolve()) if session.spec.source else ""
+    j.answers_digest = session.spec.digest()
+    j.facts.setdefault("good_data_node", session.spec.master)
+    j.save()
+    engine = Engine(session.executors, j, redactor=session.redactor, confirm=confirm, bus=bus,
+                    diagnose=_diagnoser())
+    return engine.run(prepared.steps)
+
+
+def _diagnoser():  # type: ignore[no-untyped-def]
+    try:
+        from wizard.diagnose import diagnose_wait
+    except ImportError:  # the DRBD bring-up work provides it
+        return None
+    return diagnose_wait
+
+
+def journal_answers(journal_dir: str) -> str:
+    j = Journal.open(journal_dir)
+    if not j.exists or not j.answers:
+        raise WizardError(
+            f"nothing to resume: no journal in {journal_dir}. Start with `ha-wizard apply --answers FILE` "
+            "(or pass --journal-dir if you used another one)")
+    if not Path(j.answers).exists():
+        raise WizardError(f"the journal points to {j.answers}, which is gone: run "
+                          "`ha-wizard apply --answers FILE` with your answers file")
+    return j.answers
