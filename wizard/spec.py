@@ -242,7 +242,7 @@ def _section(raw: dict[str, Any], name: str, out: _Collector) -> dict[str, Any]:
         out.add(f"[{name}] must be a table like '[{name}]', not {type(given).__name__}")
         given = {}
     values: dict[str, Any] = {}
-    for key, val in given.items():
+    for key in given:
         if key not in schema:
             out.add(f"{name}.{key}: unknown key{_suggest(key, list(schema))}")
     for key, default in schema.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from plumbum import local
 from plumbum.commands.processes import CommandNotFound, ProcessTimedOut
@@ -18,7 +19,7 @@ class LocalExecutor(Executor):
     def _exec(self, argv: Sequence[str], *, input: str | None, timeout: float,
               env: dict[str, str] | None) -> Result:
         try:
-            cmd = local[argv[0]][list(argv[1:])]
+            cmd: Any = local[argv[0]][list(argv[1:])]
         except CommandNotFound:
             return Result(127, "", f"{argv[0]}: command not found")
         if env:

@@ -112,7 +112,8 @@ class SshExecutor(Executor):
               env: dict[str, str] | None) -> Result:
         proc = self.machine.popen([shlex.join(list(argv))], env=env)
         try:
-            out, err = proc.communicate(input.encode() if input is not None else None, timeout=timeout)
+            out, err = proc.communicate(  # type: ignore[call-arg]
+                input.encode() if input is not None else None, timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
