@@ -70,3 +70,4 @@ def not_mounted(r: Result, mount_point: str) -> Verdict:
 
 # The DRBD conditions live beside the /proc/drbd parser; importing registers them.
 from wizard import drbd_conditions as _drbd_conditions  # noqa: E402,F401
+from wizard import file_conditions as _file_conditions  # noqa: E402,F401

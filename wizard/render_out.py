@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from wizard.actions import EditBlock, WriteFile, apply_block
+from wizard.confcheck import require_valid
 from wizard.errors import WizardError
 from wizard.session import Options, open_session
 
@@ -13,13 +14,17 @@ from wizard.session import Options, open_session
 def render_to_dir(answers: str, out: str, *, journal_dir: str | None = None) -> int:
     session = open_session(answers, Options(dry_run=True, offline=True, journal_dir=journal_dir),
                            connect=False)
+    steps = session.plan()
+    assert session.context is not None
+    # The same check apply runs: wrong files are reported, not written (raises ConfigCheckFailed).
+    notes = require_valid(session.context, steps)
     root = Path(out)
     written: list[str] = []
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise WizardError(f"cannot create {out}: {e.strerror}; pick a folder you can write") from None
-    for step in session.plan():
+    for step in steps:
         for a in step.actions:
             if isinstance(a, WriteFile):
                 content, mode = a.content, a.mode
@@ -37,5 +42,7 @@ def render_to_dir(answers: str, out: str, *, journal_dir: str | None = None) -> 
             written.append(str(dest))
     for w in written:
         print(w)
+    for n in notes:
+        print(f"note: {n}")
     print(f"{len(written)} files written under {root} (secrets are real in these files: keep them private)")
     return 0

@@ -13,7 +13,6 @@ qemu of *this* lab's run directory: never by name. The state needed by a later p
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import signal
@@ -25,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard.lab import procs
 from wizard.lab.common import LabError, default_lab_dir, log, record_timing, require_tool, run
 from wizard.lab.image import CLUSTER_KEY, LAB_KEY, Image, ensure_image, prune_images
 
@@ -247,11 +247,7 @@ class Lab:
 
     def leftover_processes(self) -> list[int]:
         """PIDs of any qemu still running on this lab's run directory, recorded or not (for checks only)."""
-        found = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit() and self._is_ours(int(entry.name)):
-                found.append(int(entry.name))
-        return found
+        return procs.find_lab_qemus(self.run_dir)
 
     # ------------------------------------------------------------------------------------- internals
     @staticmethod
@@ -315,6 +311,7 @@ class Lab:
         ]
 
     def _start_qemu(self, n: int) -> float:
+        procs.become_subreaper()
         if self.image is None:
             self.image = ensure_image(self.lab_dir)
         self._file(n, "pid").unlink(missing_ok=True)
@@ -322,6 +319,7 @@ class Lab:
             fh.write(f"\n===== ha-wizard lab: starting node{n} at {time.strftime('%F %T')} =====\n")
         t0 = time.monotonic()
         run(self._qemu_argv(n), timeout=60, what=f"qemu-system-x86_64 (node{n})")
+        procs.reap_adopted()  # the short-lived middle process of -daemonize
         log.info("node%d: qemu pid %s, ssh on 127.0.0.1:%d", n, self._pid(n), self._ports[n]["ssh"])
         return t0
 
@@ -340,36 +338,17 @@ class Lab:
                                f"{self.consoles()}")
             time.sleep(1)
 
-    def _is_ours(self, pid: int) -> bool:
-        """True if *pid* is a live qemu whose command line points into this lab's run directory."""
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError):
-            return False
-        if state in ("Z", "X") or not args or b"qemu" not in os.path.basename(args[0]):
-            return False
-        return any(str(self.run_dir).encode() + b"/" in a for a in args)
-
     def _pid(self, n: int) -> int | None:
         try:
             pid = int(self._file(n, "pid").read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if self._is_ours(pid) else None
+        return pid if procs.is_lab_qemu(pid, self.run_dir) else None
 
     def _stop(self, n: int, sig: signal.Signals = signal.SIGTERM) -> None:
         pid = self._pid(n)
         if pid is not None:
-            os.kill(pid, sig)
-            for _ in range(2):
-                deadline = time.monotonic() + 15
-                while self._is_ours(pid) and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                if not self._is_ours(pid):
-                    break
-                os.kill(pid, signal.SIGKILL)  # SIGTERM ignored for 15 s: stop it for good
-            if self._is_ours(pid):
+            if not procs.stop(pid, self.run_dir, sig):
                 raise LabError(f"node{n}'s qemu (pid {pid}) does not stop")
             log.info("node%d: qemu pid %d stopped (%s)", n, pid, sig.name)
         self._file(n, "pid").unlink(missing_ok=True)

@@ -1,0 +1,105 @@
+"""The ``lab`` test tier: real Debian 12 VMs with kernel DRBD + Heartbeat under qemu (``pytest -m lab``).
+
+Every test under tests/lab is marked ``lab`` here, so the fast default run (``pytest -m "not lab"``) never
+boots a VM. The session-scoped ``lab`` fixture builds or reuses the cached image and boots node1 + node2
+once per session; whatever happens (failure, Ctrl-C, SIGTERM) the VMs are stopped at the end and no qemu
+of ours may survive. Timings go to the terminal summary and to ``<lab dir>/timings.log``; a failing lab
+test shows both VMs' console tails.
+"""
+
+from __future__ import annotations
+
+import atexit
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from wizard.lab import Lab, LabError
+from wizard.lab.common import record_timing
+
+HERE = Path(__file__).resolve().parent
+
+#: Session facts for the hooks below (the fixture object is not reachable from pytest_terminal_summary).
+_session: dict[str, Any] = {"lab": None, "timings": {}, "error": None, "leftovers": [], "secs": None}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects, so "-m lab" / "-m 'not lab'" see the mark
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.lab)
+
+
+def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    # Default SIGTERM kills Python without unwinding: fixture teardown (and atexit) would not run and the
+    # daemonized qemus would live on. As KeyboardInterrupt, pytest tears the session down properly.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    """The booted two-node lab, shared by the whole session. Name "pytest": never touches a CLI lab."""
+    the_lab = Lab(name="pytest")
+    _session["lab"] = the_lab
+    atexit.register(the_lab.down)  # last resort if the process ends without fixture teardown
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    t0 = time.monotonic()
+    try:
+        try:
+            the_lab.up(fresh=True)
+        except LabError as exc:
+            _session["error"] = str(exc).splitlines()[0]
+            pytest.fail(f"the lab did not come up: {exc}", pytrace=False)
+        _session["timings"] = dict(the_lab.timings)
+        yield the_lab
+    finally:
+        try:
+            the_lab.down()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            atexit.unregister(the_lab.down)
+            _session["secs"] = time.monotonic() - t0
+            record_timing(the_lab.lab_dir, "lab_session_secs", _session["secs"], lab=the_lab.name)
+            _session["leftovers"] = the_lab.leftover_processes()
+    if _session["leftovers"]:
+        raise AssertionError(f"qemu processes of the lab survived down(): pids {_session['leftovers']}")
+
+
+@pytest.fixture
+def blank_disks(lab: Lab) -> Lab:
+    """The lab with both data partitions (/dev/vdb1) blank again: DRBD down, signatures wiped, zeroed."""
+    for n in (1, 2):
+        lab.reset_data_disk(n)
+    return lab
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    the_lab: Lab | None = _session["lab"]
+    if report.failed and the_lab is not None and item.get_closest_marker("lab") and call.when != "setup":
+        report.sections.append(("lab consoles (last 30 lines each)", the_lab.consoles(30)))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    the_lab: Lab | None = _session["lab"]
+    if the_lab is None:
+        return
+    tr = terminalreporter
+    tr.section("ha-wizard lab")
+    if _session["error"]:
+        tr.write_line(f"lab failed to start: {_session['error']}")
+    for name, secs in _session["timings"].items():
+        tr.write_line(f"{name:<28} {secs:6.1f} s")
+    if _session["secs"] is not None:
+        tr.write_line(f"{'lab_session_secs':<28} {_session['secs']:6.1f} s")
+    if the_lab.image is not None:
+        tr.write_line(f"image {the_lab.image.key} ({'cache hit' if the_lab.image.cached else 'built'}), "
+                      f"lab dir {the_lab.lab_dir}, timings appended to {the_lab.lab_dir / 'timings.log'}")
+    tr.write_line("qemu processes left: " + (str(_session["leftovers"]) if _session["leftovers"] else "none"))
