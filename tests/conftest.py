@@ -1,17 +1,20 @@
-"""Markers by folder: tests/lab is the `lab` tier, tests/ssh the `ssh` tier."""
+"""Markers by folder (tests/lab is the `lab` tier, tests/ssh the `ssh` tier) and the network rule."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Host-side tests reach 127.0.0.1 only: the SSH executor refuses any other address while this is set.
+os.environ["HA_WIZARD_LOOPBACK_ONLY"] = "1"
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         parts = Path(str(item.fspath)).relative_to(ROOT).parts
-        if len(parts) > 1 and parts[0] == "tests" and parts[1] in ("lab", "ssh", "tui"):
-            if parts[1] != "tui":
-                item.add_marker(getattr(pytest.mark, parts[1]))
+        if len(parts) > 1 and parts[0] == "tests" and parts[1] in ("lab", "ssh"):
+            item.add_marker(getattr(pytest.mark, parts[1]))

@@ -42,6 +42,15 @@ def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: Even
         raise WizardError(wrong)
     if session.secrets_new and not session.spec.wizard.keep_secrets_in_answers:
         secrets_mod.save_state(session.journal_dir, session.secrets)
+    # Every planned file is checked by the real parsers (here, then on each node) before anything is
+    # written on either node: a config error must not leave one node half-configured.
+    from wizard import confcheck
+
+    assert session.context is not None
+    confcheck.require_valid(session.context, prepared.steps)
+    fatal = [p for p in confcheck.check_on_nodes(session.context, session.executors) if p.fatal]
+    if fatal:
+        raise confcheck.ConfigCheckFailed(fatal)
     j = prepared.journal
     j.answers = str(Path(session.spec.source).resolve()) if session.spec.source else ""
     j.answers_digest = session.spec.digest()

@@ -33,6 +33,10 @@ def show_plan(args: argparse.Namespace, *, dry_run_header: bool) -> int:
     session = open_session(args.answers, options_from(args, dry_run=True), connect=not offline)
     try:
         steps = session.plan()
+        from wizard.confcheck import require_valid
+
+        assert session.context is not None
+        session.notes += [str(p) for p in require_valid(session.context, steps)]
         executors: dict[str, Executor] | None = None if offline else session.executors
         if getattr(args, "format", "text") == "json":
             meta = {"answers": session.spec.source, "master": session.spec.master,

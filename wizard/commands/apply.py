@@ -15,6 +15,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     add_connection(p)
     add_confirm(p)
     p.add_argument("--dry-run", action="store_true", help="show every command and file diff; change nothing")
+    p.add_argument("--offline", action="store_true", help="with --dry-run: contact no node, not even this one")
     p.add_argument("--verbose", "-v", action="store_true", help="show each command's output")
 
 

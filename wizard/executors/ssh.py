@@ -8,6 +8,7 @@ trusted only on the admin's yes (``--accept-host-key FINGERPRINT`` when headless
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shlex
 import subprocess
@@ -49,6 +50,13 @@ def scan_host_keys(host: str, port: int, timeout: int = 5) -> tuple[list[str], l
     return lines, prints
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 class SshExecutor(Executor):
     def __init__(self, node: str, host: str, *, user: str = "root", port: int = 22,
                  known_hosts: str | Path | None = None, identity: str | None = None,
@@ -73,6 +81,9 @@ class SshExecutor(Executor):
         ]
         if identity:
             self.opts += ["-i", identity, "-o", "IdentitiesOnly=yes"]
+        if os.environ.get("HA_WIZARD_LOOPBACK_ONLY") == "1" and not _loopback(host):
+            # Test and demo sessions set this: they may reach 127.0.0.1 only, never a real network.
+            raise UnreachableError(f"{node} at {host} not contacted: HA_WIZARD_LOOPBACK_ONLY=1 allows 127.0.0.1 only")
         self._trust_host_key(decide_host_key)
         try:
             self.machine = SshMachine(host, user=user, port=port, ssh_opts=self.opts,
