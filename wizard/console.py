@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from wizard.events import Output, StepFinished, StepStarted, WaitProgress
 from wizard.secrets import Redactor
@@ -58,17 +58,22 @@ class EventPrinter:
 
     def _progress(self, ev: WaitProgress) -> None:
         if self.progress is None:
+            # no TimeRemainingColumn: rich's guess from the bar's own rate would contradict the ETA DRBD
+            # (or the sync condition) gives, which is shown in the info text instead
             self.progress = Progress(TextColumn("  {task.description}"), BarColumn(),
-                                     TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
-                                     console=self.console, transient=False)
+                                     TextColumn("{task.fields[info]}"), console=self.console, transient=False)
             self.progress.start()
             self.task = self.progress.add_task(ev.what, total=100.0, info="")
         assert self.task is not None
         if ev.percent is not None:
-            speed = f"{ev.speed_bytes_s / 1048576:.1f} MiB/s" if ev.speed_bytes_s else ""
-            eta = f"ETA {ev.eta_s:.0f} s" if ev.eta_s is not None else ""
-            self.progress.update(self.task, completed=ev.percent,
-                                 info=f"{ev.percent:5.1f}% {speed} {eta} {ev.state}".strip())
+            parts = [f"{ev.percent:5.1f}%"]
+            if ev.percent < 100.0:  # once done, the last speed/ETA figures mean nothing
+                if ev.speed_bytes_s:
+                    parts.append(f"{ev.speed_bytes_s / 1048576:.1f} MiB/s")
+                if ev.eta_s is not None:
+                    parts.append(f"ETA {_hms(ev.eta_s)}")
+            parts.append(ev.state.split()[0] if ev.state else "")  # "cs:SyncSource": the rest is in the log
+            self.progress.update(self.task, completed=ev.percent, info=" ".join(p for p in parts if p))
         else:
             self.progress.update(self.task, completed=min(99.0, 100.0 * ev.elapsed / max(ev.timeout, 1)),
                                  info=f"{ev.state} ({ev.elapsed:.0f}/{ev.timeout:.0f} s)")
@@ -84,3 +89,8 @@ class EventPrinter:
         self._stop_progress()
         if self.log:
             self.log.close()
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import atexit
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -22,10 +22,14 @@ import pytest
 from wizard.lab import Lab, LabError
 from wizard.lab.common import record_timing
 
+from .wizard_on_node import LOG, Wheelhouse, build_wheelhouse, install_on_node1, installed_digest
+
 HERE = Path(__file__).resolve().parent
 
 #: Session facts for the hooks below (the fixture object is not reachable from pytest_terminal_summary).
-_session: dict[str, Any] = {"lab": None, "timings": {}, "error": None, "leftovers": [], "secs": None}
+#: "timings" are the lab's own (image, boot, restart); "measured" what the scenarios timed (lab_timing).
+_session: dict[str, Any] = {"lab": None, "timings": {}, "measured": {}, "error": None, "leftovers": [],
+                            "secs": None}
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects, so "-m lab" / "-m 'not lab'" see the mark
@@ -78,12 +82,51 @@ def blank_disks(lab: Lab) -> Lab:
     return lab
 
 
+@pytest.fixture(scope="session")
+def lab_timing(lab: Lab) -> Callable[..., None]:
+    """``lab_timing(name, secs, **extra)``: a scenario's measurement, for the terminal summary and timings.log."""
+
+    def record(name: str, secs: float, **extra: object) -> None:
+        _session["measured"].setdefault(name, []).append(secs)
+        record_timing(lab.lab_dir, name, secs, lab=lab.name, **extra)
+
+    return record
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(lab: Lab, lab_timing: Callable[..., None]) -> Wheelhouse:
+    """The project's wheel + its runtime deps (``pip wheel``), built on the host once per source digest and
+    cached under ``<lab dir>/wheelhouse/<digest>/``."""
+    wh = build_wheelhouse(lab.lab_dir / "wheelhouse")
+    lab_timing("wheelhouse_cache_hit_secs" if wh.cached else "wheelhouse_build_secs", wh.secs, digest=wh.digest)
+    return wh
+
+
+@pytest.fixture
+def wizard_node1(lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[..., None]) -> Lab:
+    """The lab with this checkout's ha-wizard installed offline on node1 in /opt/ha-wizard (a venv).
+
+    Installed once per session; checked before every test (another lab module may have replaced it) and
+    installed again only if /opt/ha-wizard is not the current wheelhouse's install.
+    """
+    if installed_digest(lab) != wheelhouse.digest:
+        lab_timing("wizard_install_secs", install_on_node1(lab, wheelhouse))
+        assert installed_digest(lab) == wheelhouse.digest
+    return lab
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     the_lab: Lab | None = _session["lab"]
     if report.failed and the_lab is not None and item.get_closest_marker("lab") and call.when != "setup":
         report.sections.append(("lab consoles (last 30 lines each)", the_lab.consoles(30)))
+        if "wizard_node1" in getattr(item, "fixturenames", ()) and the_lab.is_running(1):
+            try:  # the installed wizard's own log on node1 (the journal dir), when there is one
+                log = the_lab.ssh(1, f"tail -60 {LOG} 2>/dev/null", check=False, timeout=30).stdout
+            except LabError as exc:
+                log = f"(could not read it: {exc})"
+            report.sections.append((f"node1:{LOG} (last 60 lines)", log or "(none)"))
     return report
 
 
@@ -95,8 +138,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     tr.section("ha-wizard lab")
     if _session["error"]:
         tr.write_line(f"lab failed to start: {_session['error']}")
-    for name, secs in _session["timings"].items():
+    for name, secs in {**_session["timings"], **the_lab.timings}.items():
         tr.write_line(f"{name:<28} {secs:6.1f} s")
+    for name, values in _session["measured"].items():
+        tr.write_line(f"{name:<28} " + ", ".join(f"{v:6.1f}" for v in values) + " s")
     if _session["secs"] is not None:
         tr.write_line(f"{'lab_session_secs':<28} {_session['secs']:6.1f} s")
     if the_lab.image is not None:

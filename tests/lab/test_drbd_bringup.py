@@ -4,7 +4,8 @@
   (the engine's WaitProgress samples, from ha-wizard.log), /replicated mounted; `status` shows both;
 - a kill -9 in the middle of the sync, then `ha-wizard resume`: nothing done twice, the promote never;
 - an ext3 filesystem on node2's partition stops the run until node2:/dev/vdb1 is confirmed;
-- the create-md prompt table against the real drbdmeta in a VM, through `ssh -tt` (SshExecutor).
+- the create-md prompt table against the real drbdmeta in a VM, through `ssh -tt` (SshExecutor);
+- a shared-secret mismatch between the nodes, diagnosed from the real kernel log.
 
 The module leaves the VMs as it found them (files snapshotted first, restored at the end), because the
 lab is shared with the other lab tests of the session.
@@ -22,10 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from wizard import createmd
-from wizard.actions import Prompt
+from wizard import createmd, render
+from wizard.actions import Prompt, WaitFor
+from wizard.diagnose import diagnose_wait
 from wizard.executors.ssh import SshExecutor
 from wizard.lab import Lab
+from wizard.plan import PlanContext
+from wizard.secrets import Secrets
+from wizard.spec import load_answers
+from wizard.steps import drbd as drbd_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = next((ROOT / ".venv" / "lib").glob("python3*/site-packages"))
@@ -88,6 +94,11 @@ def progress_samples(log: str) -> list[tuple[str, float]]:
     """(time, percent) of each initial-sync WaitProgress the engine published (EventPrinter logs them)."""
     return [(m.group(1), float(m.group(2))) for m in re.finditer(
         r"^\S+ (\S+) wait initial sync .*? ([\d.]+)$", log, re.M)]
+
+
+def journal_status(lab: Lab, step: str) -> str:
+    return lab.ssh(1, ["python3", "-c", "import json,sys; j = json.load(open('/var/lib/ha-wizard/journal.json')); "
+                       "print(j['steps'].get(sys.argv[1], {}).get('status', ''))", step]).stdout.strip()
 
 
 def clean_cluster(lab: Lab) -> None:
@@ -157,8 +168,8 @@ def test_kill_during_sync_then_resume(fresh: Lab) -> None:
     start_wizard(lab, f"apply --answers {path} --yes --confirm node1 --confirm /dev/drbd0")
     wait_for(lab, 1, STATE, r"cs:SyncSource .*\n.*\n.*sync'ed:\s*[1-9]", timeout=300)
     lab.ssh(1, "kill -9 $(cat /root/apply.pid)")
-    promoted = lab.ssh(1, "grep -o '\"promote@node1\": {[^}]*' /var/lib/ha-wizard/journal.json").stdout
-    assert '"status": "done"' in promoted
+    assert journal_status(lab, "promote@node1") == "done"
+    assert journal_status(lab, "wait-sync") == "started"
     assert "SyncSource" in lab.ssh(1, STATE).stdout  # the sync goes on without the wizard
     rc, out = wizard(lab, "resume --yes --confirm /dev/drbd0")
     assert rc == 0, out
@@ -225,3 +236,24 @@ def test_real_drbdmeta_over_ssh_tt(cluster: Lab, node2: SshExecutor) -> None:
     lab.ssh(2, "mkfs.ext3 -q -F /dev/vdb1")
     rc, out, asked = create_md(node2, confirm=True)  # ext3 filling the partition
     assert (rc, asked) == (40, []) and "Operation refused." in out
+
+
+def test_secret_mismatch_is_diagnosed(fresh: Lab, tmp_path: Path) -> None:
+    lab = fresh
+    spec, _ = load_answers(ROOT / "examples" / "lab.toml")
+    for n, secret in ((1, "secret-one-0123456789abcdef"), (2, "secret-two-0123456789abcdef")):
+        ctx = PlanContext(spec=spec, secrets=Secrets(secret, "k" * 32), drbd_family="8.4")
+        for f in render.drbd_files(ctx, f"node{n}"):
+            lab.ssh(n, f"cat > {f.path}", input=f.content)
+        lab.ssh(n, "modprobe drbd && drbdadm create-md r0 </dev/null && drbdadm up r0")
+    wait_for(lab, 1, "dmesg | grep -i drbd", r"Authentication of peer failed", timeout=120)
+    kh = tmp_path / "known_hosts"
+    kh.write_text(lab.known_hosts_line(1) + "\n")
+    ex = SshExecutor("node1", "127.0.0.1", port=lab.ssh_port(1), known_hosts=kh, identity=str(lab.ssh_key))
+    try:
+        wait = drbd_steps.wait_connected_step(ctx).actions[0]
+        assert isinstance(wait, WaitFor)
+        said = diagnose_wait(wait, ex, ex.probe(["cat", "/proc/drbd"]).out)
+    finally:
+        ex.close()
+    assert "shared-secret mismatch" in said, said

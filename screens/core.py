@@ -1,0 +1,251 @@
+"""The screens' one door to the engine: every call into ``wizard`` goes through ``Core``.
+
+Screens stay thin (they edit the draft and call these methods); tests swap in a Core whose facts are fixed
+so snapshots do not depend on this machine. Heavy imports happen inside the methods, after first paint.
+Methods that contact a node run in worker threads, never on the UI thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from screens.state import WizardState
+
+AskHostKey = Callable[[str, list[str]], bool]
+DEFAULT_JOURNAL_DIR = "/var/lib/ha-wizard"
+
+
+@dataclass(frozen=True)
+class JournalView:
+    exists: bool
+    stopped_at: str = ""  # step id
+    status: str = ""
+    detail: str = ""
+    host: str = ""
+    answers: str = ""  # the answers file the journal names
+    problem: str = ""  # the journal is unreadable: the sentence saying so
+
+
+@dataclass(frozen=True)
+class PlanView:
+    header: str
+    text: str  # the whole plan with diffs, redacted (the dry-run)
+    per_host: dict[str, str]
+    steps: list[tuple[str, str, str, str, bool]]  # (id, kind, host, title, implemented)
+
+
+class Core:
+    # --- this machine and the starting draft --------------------------------------------------------
+    def local_name(self) -> str:
+        return os.uname().nodename.split(".")[0]
+
+    def initial_state(self, *, dry_run: bool, answers: str | None, journal_dir: str | None) -> WizardState:
+        from wizard import answers_io
+        from wizard.errors import AnswersError
+
+        raw: dict[str, Any] | None = None
+        problem = ""
+        if answers:
+            raw, problem = self.read_answers(answers)
+            if raw is not None:
+                try:
+                    from wizard.spec import spec_from_dict
+
+                    spec_from_dict(raw, source=answers)
+                except AnswersError as e:
+                    problem = str(e)
+        if raw is None:
+            raw = answers_io.spec_to_dict(answers_io.default_spec(self.local_name()))
+        raw, given = answers_io.split_secrets(raw)
+        raw = answers_io.complete(raw)
+        jd = journal_dir or str(raw["wizard"].get("journal_dir") or DEFAULT_JOURNAL_DIR)
+        if journal_dir:
+            raw["wizard"]["journal_dir"] = journal_dir  # a replay finds the same journal
+        shared, auth = self.resolve_secrets(given, jd)
+        st = WizardState(dry_run=dry_run, journal_dir=jd, raw=raw, shared_secret=shared, authkey=auth,
+                         answers_source=answers or "", load_problem=problem)
+        st.save_path = st.default_save_path()
+        if dry_run:
+            from wizard.peer_check import dry_run_known_hosts
+
+            st.known_hosts = dry_run_known_hosts()
+        return st
+
+    def read_answers(self, path: str) -> tuple[dict[str, Any] | None, str]:
+        """The raw TOML of an answers file, or None and the CLI's sentence for why it is unreadable."""
+        from wizard.errors import AnswersError
+        from wizard.spec import load_answers
+
+        try:
+            return tomllib.loads(Path(path).read_text(encoding="utf-8")), ""
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            try:
+                load_answers(path)
+            except AnswersError as e:
+                return None, str(e)
+            return None, f"cannot read {path}"
+
+    def resolve_secrets(self, given: Any, journal_dir: str) -> tuple[str, str]:
+        from wizard import secrets as secrets_mod
+        from wizard.errors import WizardError
+        from wizard.spec import SecretsInAnswers
+
+        try:
+            s, _ = secrets_mod.resolve(given, journal_dir)
+        except WizardError:
+            s, _ = secrets_mod.resolve(SecretsInAnswers(), journal_dir)
+        return s.shared_secret, s.authkey
+
+    def new_secret(self) -> str:
+        from wizard import secrets as secrets_mod
+
+        return secrets_mod.generate().shared_secret
+
+    def journal(self, journal_dir: str) -> JournalView:
+        from wizard.errors import WizardError
+        from wizard.journal import Journal
+
+        try:
+            j = Journal.open(journal_dir)
+        except WizardError as e:
+            return JournalView(True, problem=str(e))
+        if not j.exists:
+            return JournalView(False)
+        last = j.last_stop()
+        if last is None:
+            return JournalView(True, answers=j.answers)
+        sid, rec = last
+        return JournalView(True, sid, rec.status, rec.detail, rec.host, j.answers)
+
+    # --- the peer -----------------------------------------------------------------------------------
+    def scan_peer(self, host: str, port: int, known_hosts: str | None) -> Any:
+        from wizard.peer_check import scan_peer
+
+        return scan_peer(host, port, known_hosts)
+
+    def trust(self, keys: Any, known_hosts: str | None) -> None:
+        from wizard.peer_check import trust_host_keys
+
+        trust_host_keys(keys, known_hosts)
+
+    def check_login(self, host: str, port: int, user: str, known_hosts: str | None) -> Any:
+        from wizard.peer_check import check_login
+
+        return check_login(host, port, user, known_hosts=known_hosts)
+
+    def install_key(self, host: str, port: int, user: str, password: str, known_hosts: str | None) -> Any:
+        from wizard.peer_check import install_key
+
+        return install_key(host, port, user, password, known_hosts=known_hosts)
+
+    def address_problem(self, host: str, port: Any) -> str:
+        from wizard.peer_check import address_problem
+
+        return address_problem(host, port)
+
+    # --- read-only facts (worker threads) -----------------------------------------------------------
+    def _options(self, st: WizardState, ask: AskHostKey | None, *, dry_run: bool) -> Any:
+        from wizard.session import Options
+
+        return Options(dry_run=dry_run, journal_dir=st.journal_dir, known_hosts=st.known_hosts,
+                       ask_host_key=ask)
+
+    def probe_session(self, st: WizardState, ask: AskHostKey | None) -> Any:
+        """A dry-run Session over the draft as it stands, reused while the peer's address is the same."""
+        from wizard.answers_io import draft_spec
+        from wizard.session import session_for
+
+        key = st.peer_key()
+        with st.lock:
+            if st.probe is not None and st.probe_key == key:
+                return st.probe
+            if st.probe is not None:
+                st.probe.close()
+                st.probe = None
+            session = session_for(draft_spec(st.raw), st.given(), self._options(st, ask, dry_run=True))
+            st.probe, st.probe_key = session, key
+            return session
+
+    def roles(self, session: Any) -> tuple[str, str]:
+        return session.spec.master, session.spec.peer_node.name
+
+    def disks(self, session: Any) -> Any:
+        from wizard.disk_table import gather
+
+        return gather(session.executors, self.roles(session))
+
+    def names(self, session: Any) -> dict[str, str | None]:
+        from wizard.node_facts import node_name
+
+        m, p = self.roles(session)
+        return {"master": node_name(session.executors.get(m)), "peer": node_name(session.executors.get(p))}
+
+    def link(self, session: Any, address: str) -> Any:
+        from wizard.node_facts import link_speed
+
+        return link_speed(session.executors.get(session.spec.master), address)
+
+    # --- the plan, the answers file, the run ----------------------------------------------------------
+    def review_session(self, st: WizardState, ask: AskHostKey | None) -> Any:
+        from wizard.session import session_for
+
+        return session_for(st.spec(), st.given(), self._options(st, ask, dry_run=True))
+
+    def plan(self, st: WizardState, ask: AskHostKey | None) -> PlanView:
+        from wizard.describe import describe_plan
+        from wizard.show import header
+
+        session = self.review_session(st, ask)
+        try:
+            steps = session.plan()
+            title = ("DRY RUN — nothing will be changed. This is what would run:" if st.dry_run
+                     else "The plan (nothing has run yet):")
+            head = header(session, title)
+            text = describe_plan(steps, session.executors, session.redactor, head)
+            per_host = {}
+            for host in self.roles(session):
+                mine = [s for s in steps if s.host == host]
+                per_host[host] = describe_plan(mine, session.executors, session.redactor,
+                                               f"Steps on {host}, in plan order:\n")
+            rows = [(s.id, s.kind, s.host, s.title, s.implemented) for s in steps]
+        finally:
+            session.close()
+        return PlanView(head, text, per_host, rows)
+
+    def save(self, st: WizardState) -> str:
+        from wizard.answers_io import save_answers
+
+        spec = st.spec()
+        path = save_answers(spec, st.save_path, st.given() if st.keep_secrets else None)
+        st.saved_to = str(path)
+        return st.saved_to
+
+    def run_session(self, st: WizardState, ask: AskHostKey | None) -> Any:
+        from wizard.session import session_for
+
+        return session_for(st.spec(), st.given(), self._options(st, ask, dry_run=False))
+
+    def prepare(self, session: Any) -> Any:
+        from wizard.runner import prepare
+
+        return prepare(session)
+
+    def apply(self, session: Any, prepared: Any, steps: list[Any], confirm: Any, bus: Any) -> Any:
+        from wizard.runner import Prepared, apply
+
+        return apply(session, Prepared(steps, prepared.journal, prepared.changed), confirm=confirm, bus=bus)
+
+    def close(self, st: WizardState) -> None:
+        with st.lock:
+            if st.probe is not None:
+                st.probe.close()
+                st.probe = None
+        if st.dry_run and st.known_hosts:
+            with contextlib.suppress(OSError):
+                os.unlink(st.known_hosts)

@@ -1,0 +1,68 @@
+"""Services and Heartbeat timing: their places in the flow, saying plainly that the automation comes later.
+
+When the services and Heartbeat work lands, these screens gain fields; the flow around them stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.widget import Widget
+from textual.widgets import Static
+
+from screens.base import WizardScreen, line
+
+
+class ServicesScreen(WizardScreen):
+    NAME = "services"
+    HELP = (
+        "Tutorial 'Preparing Your Services': each service's configuration and data move onto the "
+        "replicated disk and are linked back (/etc/mail -> /replicated/etc/mail), so the slave starts the "
+        "same service with the same data after a failover.\n\n"
+        "This step is not built yet. The plan keeps its place and reports it as 'not implemented yet'; "
+        "nothing is moved. The services listed come from [recipes] enabled in the answers file."
+    )
+
+    def body(self) -> Iterable[Widget]:
+        yield Static(line("Services on the replicated disk", "bold"), classes="title")
+        yield Static(line("Not built yet: this step comes with the services work.", "bold $text-warning"))
+        yield Static(id="recipes")
+        yield Static(line("The plan keeps this step's place and reports it as not implemented; nothing "
+                          "is moved. Until then, move a service by hand as the tutorial shows: its config "
+                          "and data onto /replicated, with symlinks back.", "$text-muted"))
+
+    def load(self) -> None:
+        chosen = self.st.raw["recipes"].get("enabled") or []
+        names = ", ".join(map(str, chosen)) if chosen else "none chosen"
+        self.say("#recipes", f"Services in your answers: {names}.")
+
+    def prefixes(self) -> list[str]:
+        return ["recipes."]
+
+
+class HeartbeatScreen(WizardScreen):
+    NAME = "heartbeat"
+    HELP = (
+        "Tutorial Listing 3 (/etc/heartbeat/ha.cf): keepalive is how often the servers greet each other; "
+        "deadtime how long silence lasts before the slave takes over; initdead the same at boot; "
+        "warntime when a late heartbeat is logged. Too low gives false failovers.\n\n"
+        "This step is not built yet: the values from your answers file are kept and shown here, and the "
+        "plan reports the Heartbeat steps as 'not implemented yet'."
+    )
+
+    def body(self) -> Iterable[Widget]:
+        yield Static(line("Heartbeat timing (ha.cf)", "bold"), classes="title")
+        yield Static(line("Not built yet: this step comes with the Heartbeat work.", "bold $text-warning"))
+        yield Static(id="hb-values")
+        yield Static(line("These values are kept in the saved answers, so nothing needs typing again "
+                          "when the Heartbeat step arrives.", "$text-muted"))
+
+    def load(self) -> None:
+        hb = self.st.raw["heartbeat"]
+        keys = ("keepalive", "warntime", "deadtime", "initdead", "udpport", "media", "auto_failback")
+        from wizard.answers_io import toml_value
+
+        self.say("#hb-values", "\n".join(f"  {k:<14} {toml_value(hb.get(k, ''))}" for k in keys))
+
+    def prefixes(self) -> list[str]:
+        return ["heartbeat."]

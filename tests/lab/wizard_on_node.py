@@ -1,0 +1,335 @@
+"""Helpers of the lab scenarios that run the *installed* ha-wizard on node1 (tests/lab/test_apply_lab.py).
+
+The wizard goes onto node1 the way an admin would put it there: a wheelhouse (the project's wheel plus
+every runtime dependency, built on the host) is copied in and installed offline into a venv. Everything
+else here drives that installed ``ha-wizard`` over the lab's SSH and reads the nodes' real state back.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wizard.lab import Lab
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = "/opt/ha-wizard"
+WIZARD = f"{VENV}/bin/ha-wizard"
+GUEST_WHEELHOUSE = "/root/wheelhouse"
+INSTALLED_MARK = f"{VENV}/.wheelhouse-digest"  # which wheelhouse the venv was installed from
+ANSWERS = "/root/lab.toml"
+JOURNAL_DIR = "/var/lib/ha-wizard"
+JOURNAL = f"{JOURNAL_DIR}/journal.json"
+LOG = f"{JOURNAL_DIR}/ha-wizard.log"
+RENDERED = "/root/rendered"
+NODES = (1, 2)
+
+#: What goes into the wheel (pyproject's [tool.hatch.build]) and so into the wheelhouse cache key.
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "wizard", "screens", "templates", "recipes")
+
+#: Everything the wizard writes outside its journal, saved once per module and put back before each scenario
+#: and at the end, so every scenario (and the other lab modules) starts from the image's own files.
+SAVED = ("/etc/hosts", "/etc/fstab", "/etc/drbd.conf", "/etc/drbd.d", "/etc/ha.d")
+SNAPSHOT = "/root/.before-apply-lab.tar"
+
+
+# ------------------------------------------------------------------------------------------ wheelhouse
+def source_digest(root: Path = ROOT) -> str:
+    """sha256 over every file that ends up in the wheel (names and bytes), __pycache__ excluded."""
+    h = hashlib.sha256()
+    for top in WHEEL_SOURCES:
+        base = root / top
+        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        for f in files:
+            rel = f.relative_to(root)
+            if "__pycache__" in rel.parts or f.suffix == ".pyc":
+                continue
+            h.update(str(rel).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Wheelhouse:
+    dir: Path
+    digest: str
+    cached: bool
+    secs: float
+
+
+def build_wheelhouse(cache_root: Path, keep: int = 3) -> Wheelhouse:
+    """``pip wheel /work/main``: the project's wheel and all its runtime dependencies, cached by source digest.
+
+    Built in a temporary directory and renamed into place, so an interrupted build is never a cache hit.
+    Only the newest *keep* wheelhouses are kept.
+    """
+    t0 = time.monotonic()
+    digest = source_digest()
+    dest = cache_root / digest
+    if (dest / "COMPLETE").exists():
+        return Wheelhouse(dest, digest, True, time.monotonic() - t0)
+    cache_root.mkdir(parents=True, exist_ok=True)
+    tmp = cache_root / f".tmp-{digest}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+                           str(ROOT), "-w", str(tmp)], capture_output=True, text=True, timeout=900, check=False)
+    if proc.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise AssertionError(f"pip wheel failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+    wheels = sorted(p.name for p in tmp.glob("*.whl"))
+    assert any(w.startswith("ha_wizard-") for w in wheels), wheels
+    (tmp / "COMPLETE").write_text("\n".join(wheels) + "\n")
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.rename(dest)
+    old = sorted((p for p in cache_root.iterdir() if p.is_dir() and p != dest and not p.name.startswith(".")),
+                 key=lambda p: p.stat().st_mtime, reverse=True)
+    for p in old[keep - 1:]:
+        shutil.rmtree(p, ignore_errors=True)
+    return Wheelhouse(dest, digest, False, time.monotonic() - t0)
+
+
+def installed_digest(lab: Lab) -> str:
+    return lab.ssh(1, f"cat {INSTALLED_MARK} 2>/dev/null; true", timeout=60).stdout.strip()
+
+
+def install_on_node1(lab: Lab, wh: Wheelhouse) -> float:
+    """Copy the wheelhouse into node1 and install it offline into /opt/ha-wizard; return the seconds taken."""
+    t0 = time.monotonic()
+    lab.ssh(1, f"rm -rf {GUEST_WHEELHOUSE} {VENV}", timeout=120)
+    lab.scp_to(1, wh.dir, GUEST_WHEELHOUSE)
+    # As documented for a master without Internet access: a venv and pip with --no-index.
+    lab.ssh(1, f"python3 -m venv {VENV} && {VENV}/bin/pip install --quiet --disable-pip-version-check "
+               f"--no-index --find-links {GUEST_WHEELHOUSE} ha-wizard && echo {wh.digest} > {INSTALLED_MARK}",
+            timeout=1200)
+    return time.monotonic() - t0
+
+
+# ------------------------------------------------------------------------------------- running the wizard
+def put_answers(lab: Lab, path: str = ANSWERS, **drbd: str) -> str:
+    """examples/lab.toml onto node1 (with some [drbd] values replaced, e.g. sync_rate="4M")."""
+    text = (ROOT / "examples" / "lab.toml").read_text()
+    for key, value in drbd.items():
+        text, n = re.subn(rf"^{key} = .*$", f'{key} = "{value}"', text, flags=re.M)
+        assert n == 1, f"{key} is not a line of examples/lab.toml"
+    lab.ssh(1, f"cat > {shlex.quote(path)}", input=text)
+    return path
+
+
+def run_wizard(lab: Lab, args: str, fingerprint: str, timeout: float = 900) -> tuple[int, str]:
+    """Run ``ha-wizard ARGS --accept-host-key FP`` on node1 in the foreground: (exit code, stdout+stderr)."""
+    r = lab.ssh(1, f"COLUMNS=160 {WIZARD} {args} --accept-host-key {fingerprint} 2>&1", check=False,
+                timeout=timeout)
+    return r.returncode, r.stdout
+
+
+def start_wizard(lab: Lab, args: str, fingerprint: str, log: str) -> int:
+    """Start ``ha-wizard ARGS`` on node1 in the background (nohup, output to *log*); return its PID."""
+    out = lab.ssh(1, f"COLUMNS=160 nohup {WIZARD} {args} --accept-host-key {fingerprint} > {log} 2>&1 "
+                     "< /dev/null & echo $!", timeout=60).stdout
+    return int(out.strip())
+
+
+#: Runs inside node1 (python3 of the guest): waits for a condition at 10 Hz, then SIGKILLs the recorded PID
+#: of the wizard at once. Polling in the guest, not over SSH, so the kill lands within ~0.1 s.
+_KILLER = r"""
+import json, os, re, signal, sys, time
+pid, kind, arg, timeout = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+def alive():
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+def met():
+    try:
+        if kind == "drbd":
+            return re.search(arg, open("/proc/drbd").read(), re.S) is not None
+        steps = json.load(open("/var/lib/ha-wizard/journal.json")).get("steps", {})
+        return steps.get(arg, {}).get("status") == "done"
+    except (OSError, ValueError):
+        return False
+deadline = time.monotonic() + timeout
+while time.monotonic() < deadline:
+    if not alive():
+        print(f"the wizard (pid {pid}) ended before {kind} {arg!r}"); sys.exit(2)
+    if met():
+        if b"ha-wizard" not in open(f"/proc/{pid}/cmdline", "rb").read():
+            print(f"pid {pid} is not ha-wizard"); sys.exit(4)
+        os.kill(pid, signal.SIGKILL)
+        end = time.monotonic() + 30
+        while alive() and time.monotonic() < end:
+            time.sleep(0.05)
+        print(f"killed pid {pid} on {kind} {arg!r}"); sys.exit(0 if not alive() else 5)
+    time.sleep(0.1)
+print(f"no {kind} {arg!r} within {timeout:.0f} s"); sys.exit(3)
+"""
+
+
+def kill_when(lab: Lab, pid: int, kind: str, arg: str, timeout: float, log: str) -> str:
+    """SIGKILL node1's wizard *pid* as soon as *kind* holds: ``drbd`` (regex on /proc/drbd) or ``journal``
+    (step *arg* recorded done). Fails with the wizard's output if it ended first or the wait timed out."""
+    r = lab.ssh(1, ["python3", "-c", _KILLER, str(pid), kind, arg, str(timeout)], check=False,
+                timeout=timeout + 120)
+    if r.returncode != 0:
+        out = lab.ssh(1, f"tail -40 {log}; cat /proc/drbd", check=False).stdout
+        raise AssertionError(f"{r.stdout.strip()} {r.stderr.strip()}\n--- {log} ---\n{out}")
+    return r.stdout.strip()
+
+
+def plan_json(lab: Lab, fingerprint: str, answers: str = ANSWERS) -> dict[str, Any]:
+    r = lab.ssh(1, f"{WIZARD} plan --answers {answers} --format json --accept-host-key {fingerprint}",
+                check=False, timeout=600)
+    assert r.returncode == 0, f"ha-wizard plan failed ({r.returncode}):\n{r.stdout[-2000:]}{r.stderr[-3000:]}"
+    plan: dict[str, Any] = json.loads(r.stdout)
+    return plan
+
+
+def confirm_tokens(plan: dict[str, Any]) -> list[str]:
+    """The consent the plan always asks for (a destructive command's own token), in plan order.
+
+    A step's ``confirm`` list also holds the tokens of conditional prompts (create-md asks only when the
+    disk holds data): those are left out, so a run on blank disks proves it needed none of them.
+    """
+    tokens: list[str] = []
+    for step in plan["steps"]:
+        for action in step["actions"]:
+            token = action.get("confirm") if action["type"] == "run" else None
+            if token and token not in tokens:
+                tokens.append(token)
+    return tokens
+
+
+def confirm_args(plan: dict[str, Any]) -> str:
+    return " ".join(f"--confirm {shlex.quote(t)}" for t in confirm_tokens(plan))
+
+
+def summary_line(out: str) -> str:
+    """The final ``Done: ...`` sentence of a headless run, re-joined if the console wrapped it."""
+    flat = " ".join(out.split())
+    i = flat.rfind("Done: ")
+    assert i >= 0, f"no summary in the wizard's output:\n{out[-3000:]}"
+    return flat[i:]
+
+
+def not_implemented_in(summary: str) -> set[str]:
+    m = re.search(r"not implemented yet: (.*?)\.$", summary)
+    return {s.strip() for s in m.group(1).split(",")} if m else set()
+
+
+def journal(lab: Lab) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(lab.ssh(1, f"cat {JOURNAL}", timeout=60).stdout)
+    return data
+
+
+# ------------------------------------------------------------------------------------------- node state
+def drbd_line(lab: Lab, n: int) -> str:
+    """The resource line of /proc/drbd (``0: cs:... ro:... ds:...``), or '' when DRBD is not up."""
+    out = lab.ssh(n, "cat /proc/drbd 2>/dev/null; true", timeout=60).stdout
+    m = re.search(r"^\s*0: (cs:.*)$", out, re.M)
+    return m.group(1) if m else ""
+
+
+def wait_drbd(lab: Lab, n: int, pattern: str, timeout: float) -> str:
+    """Poll node *n*'s /proc/drbd until *pattern* matches (bounded); return the full text."""
+    deadline = time.monotonic() + timeout
+    out = ""
+    while True:
+        out = lab.ssh(n, "cat /proc/drbd 2>/dev/null; true", timeout=60).stdout
+        if re.search(pattern, out):
+            return out
+        if time.monotonic() > deadline:
+            raise AssertionError(f"node{n}: /proc/drbd never matched {pattern!r} in {timeout:.0f} s:\n{out}")
+        time.sleep(1)
+
+
+def mounts(lab: Lab, n: int) -> list[list[str]]:
+    return [line.split() for line in lab.ssh(n, "cat /proc/mounts", timeout=60).stdout.splitlines()]
+
+
+def fetch_tree(lab: Lab, n: int, paths: list[str] | str, cwd: str = "/") -> dict[str, tarfile.TarInfo | bytes]:
+    """Files of node *n* (tar through base64): {path: bytes} plus {path + ':info': TarInfo}."""
+    args = paths if isinstance(paths, str) else " ".join(shlex.quote(p.lstrip("/")) for p in paths)
+    r = lab.ssh(n, f"cd {shlex.quote(cwd)} && tar -cf - {args} | base64 -w0", timeout=120)
+    out: dict[str, Any] = {}
+    with tarfile.open(fileobj=io.BytesIO(base64.b64decode(r.stdout)), mode="r:") as t:
+        for m in t.getmembers():
+            if m.isfile():
+                f = t.extractfile(m)
+                assert f is not None
+                name = "/" + m.name.removeprefix("./").lstrip("/")
+                out[name] = f.read()
+                out[name + ":info"] = m
+    return out
+
+
+def tree_digest(lab: Lab, n: int, exclude: tuple[str, ...]) -> dict[str, str]:
+    """{path: 'type mode owner group size mtime target sha256'} for all of /etc and /var/lib (one file
+    system, *exclude* left out), plus ``/dev/vdb1[0:1MiB]``: what a dry-run must leave exactly as it was."""
+    prune = " -o ".join(f"-path {shlex.quote(p)}" for p in exclude)
+    find = (f"find /etc /var/lib -xdev \\( {prune} \\) -prune -o " if exclude else "find /etc /var/lib -xdev ")
+    script = (
+        f"{find}-printf '%p\\t%y %m %u %g %s %T@ %l\\n'; "
+        f"{find}-type f -print0 | xargs -0 sha256sum | sed 's/^/#sha /'; "
+        "echo \"#vdb1 $(head -c 1048576 /dev/vdb1 | sha256sum | cut -d' ' -f1)\""
+    )
+    out = lab.ssh(n, script, timeout=300).stdout
+    tree: dict[str, str] = {}
+    for line in out.splitlines():
+        if line.startswith("#sha "):
+            digest, path = line[5:].split("  ", 1)
+            tree[path] = tree.get(path, "?") + f" sha256={digest}"
+        elif line.startswith("#vdb1 "):
+            tree["/dev/vdb1[0:1MiB]"] = line[6:]
+        elif "\t" in line:
+            path, info = line.split("\t", 1)
+            tree[path] = info
+    return tree
+
+
+def tree_changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    out = [f"gone: {p}" for p in sorted(before.keys() - after.keys())]
+    out += [f"new: {p}" for p in sorted(after.keys() - before.keys())]
+    out += [f"changed: {p}: {before[p]} -> {after[p]}" for p in sorted(before.keys() & after.keys())
+            if before[p] != after[p]]
+    return out
+
+
+# ---------------------------------------------------------------------------------------- clean slates
+def snapshot(lab: Lab) -> None:
+    """Save the image's own versions of the files the wizard rewrites (once per module, on both nodes)."""
+    for n in NODES:
+        lab.ssh(n, f"test -f {SNAPSHOT} || tar -cpf {SNAPSHOT} {' '.join(SAVED)} 2>/dev/null; test -f {SNAPSHOT}",
+                timeout=60)
+
+
+def clean_pair(lab: Lab, *, pids: list[int] | None = None) -> None:
+    """Back to a first run: no wizard running, DRBD down, disks blank, no journal, the saved files restored.
+
+    Kills only wizard PIDs this module recorded (verified by /proc/PID/cmdline), never by name.
+    """
+    for pid in pids or []:
+        lab.ssh(1, f"grep -q ha-wizard /proc/{pid}/cmdline 2>/dev/null && kill -9 {pid}; true", timeout=60)
+    for n in NODES:
+        lab.reset_data_disk(n)  # umount /replicated, drbdadm down all, rmmod, wipe + zero /dev/vdb1
+        lab.ssh(n, f"rm -rf {JOURNAL_DIR} /var/lib/drbd/ha-wizard-* {RENDERED} /root/.ssh/known_hosts "
+                   f"/etc/*.ha-wizard-*.bak; rm -rf {' '.join(SAVED)} && tar -xpf {SNAPSHOT} -C / || exit 1; "
+                   "rmdir /replicated 2>/dev/null; test ! -e /etc/drbd.d/r0.res", timeout=120)
+
+
+def restore_and_forget(lab: Lab) -> None:
+    """At the end of the module: clean, then drop the snapshot, the wizard and its files from the nodes."""
+    clean_pair(lab)
+    for n in NODES:
+        lab.ssh(n, f"rm -f {SNAPSHOT} /root/*.toml /root/apply*.log /root/plan.json; "
+                   f"rm -rf {VENV} {GUEST_WHEELHOUSE}", check=False, timeout=120)

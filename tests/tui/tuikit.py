@@ -1,0 +1,187 @@
+"""Helpers for the TUI tests: a Core with fixed facts (so screens and snapshots do not depend on this
+machine) and a bounded wait on conditions (never a bare sleep).
+
+Nothing here contacts any address: the peer is "not contacted" or scripted, and the Run screen's engine
+is a script that publishes the events the real engine publishes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from screens.app import WizardApp
+from screens.core import Core
+from wizard.disk_table import DiskTable, NodeDisks, PartitionRow
+from wizard.errors import StepFailed
+from wizard.events import Output, StepFinished, StepStarted, WaitProgress
+from wizard.node_facts import LinkSpeed
+from wizard.peer_check import HostKeys, LoginCheck
+
+ROOT = Path(__file__).resolve().parents[2]
+TUTORIAL = str(ROOT / "examples" / "tutorial.toml")
+GIB = 1024**3
+# Snapshots show the journal dir: a fixed path keeps them identical from run to run.
+SNAP_JOURNAL = "/tmp/ha-wizard-tui-snapshots"
+
+
+class FakeCore(Core):
+    """The real Core, minus anything that depends on this machine or reaches a node."""
+
+    def __init__(self) -> None:
+        self.applied: list[list[str]] = []
+        self.fail_once: set[str] = set()  # step ids that fail on their first run
+        self.progress_steps: set[str] = {"wait-sync"}
+        self.hold: Callable[[], None] | None = None  # called mid-sync (tests pause the engine there)
+        self.login_ok = False
+        self.keys_known = False
+        self.installed: list[tuple[str, str]] = []
+
+    def local_name(self) -> str:
+        return "server1"
+
+    # the peer, scripted
+    def scan_peer(self, host: str, port: int, known_hosts: str | None) -> HostKeys:
+        if host == "10.9.9.9":
+            return HostKeys(host, port, (), (), False, f"no SSH server answered at {host}:{port}: check the "
+                                                       "address and port, and that sshd runs on the peer")
+        return HostKeys(host, port, (f"{host} ssh-ed25519 AAAAfake",),
+                        ("SHA256:fakeFingerPrintForTests0123456789abcdefABC (ED25519)",), self.keys_known)
+
+    def trust(self, keys: Any, known_hosts: str | None) -> None:
+        self.keys_known = True
+
+    def check_login(self, host: str, port: int, user: str, known_hosts: str | None) -> LoginCheck:
+        if self.login_ok:
+            return LoginCheck(True, f"logged in to {user}@{host} with this machine's key; it calls itself "
+                                    "'server2' (uname -n)", "server2")
+        return LoginCheck(False, f"{user}@{host} refused this machine's key (Permission denied): install the "
+                                 "key on the peer (you type its password once)")
+
+    def install_key(self, host: str, port: int, user: str, password: str, known_hosts: str | None) -> LoginCheck:
+        self.installed.append((host, "<password given>" if password else ""))
+        self.login_ok = True
+        return LoginCheck(True, f"installed id_ed25519.pub for {user}@{host}; the password was used once and "
+                                "not kept")
+
+    # read-only facts, fixed
+    def probe_session(self, st: Any, ask: Any) -> Any:
+        return self.review_session(st, ask, draft=True)
+
+    def disks(self, session: Any) -> DiskTable:
+        m, p = self.roles(session)
+        return DiskTable((
+            NodeDisks(m, (PartitionRow(m, "/dev/sda1", 20 * GIB, "Linux", "ext4", "mounted on /"),
+                          PartitionRow(m, "/dev/sda5", 8 * GIB, "Linux"),
+                          PartitionRow(m, "/dev/sdb1", 4 * GIB, "Linux", "ext3")),),
+            NodeDisks(p, (PartitionRow(p, "/dev/sda1", 20 * GIB, "Linux", "ext4", "mounted on /"),
+                          PartitionRow(p, "/dev/sda5", 8 * GIB, "Linux"),
+                          PartitionRow(p, "/dev/sdb1", 2 * GIB, "Linux")),),
+        ))
+
+    def names(self, session: Any) -> dict[str, str | None]:
+        return {"master": "server1", "peer": "server2"}
+
+    def link(self, session: Any, address: str) -> LinkSpeed:
+        return LinkSpeed("eth1", 1000, "37M", "eth1 runs at 1000 Mb/s: about 30% of it is 37M")
+
+    def review_session(self, st: Any, ask: Any, draft: bool = False) -> Any:
+        from wizard.answers_io import draft_spec
+        from wizard.executors.dryrun import DryRunExecutor
+        from wizard.session import Options, session_for
+
+        spec = draft_spec(st.raw) if draft else st.spec()
+        s = session_for(spec, st.given(), Options(dry_run=True, journal_dir=st.journal_dir), connect=False)
+        s.executors = {n.name: DryRunExecutor(n.name, None, "not contacted in tests") for n in spec.nodes}
+        s.notes.append(f"{spec.peer_node.name}: not contacted — not contacted in tests")
+        return s
+
+    # the run, scripted: the same events the engine publishes, the same confirmations, a failure
+    def run_session(self, st: Any, ask: Any) -> Any:
+        return self.review_session(st, ask)
+
+    def apply(self, session: Any, prepared: Any, steps: list[Any], confirm: Any, bus: Any) -> Any:
+        from wizard.engine import RunSummary
+        from wizard.errors import ConfirmationRequired
+
+        self.applied.append([s.id for s in steps])
+        out = RunSummary()
+        for s in steps:
+            bus.publish(StepStarted(s.id, s.title, s.host))
+            if not s.implemented:
+                bus.publish(StepFinished(s.id, "not-implemented", "coming later"))
+                out.not_implemented.append(s.id)
+                continue
+            first = {}  # a tool asks one of its prompts: one question per token, like a real run
+            for c in s.confirmations:
+                first.setdefault(c.token, c)
+            for c in first.values():
+                if not confirm(c, s.host):
+                    bus.publish(StepFinished(s.id, "failed", "not confirmed"))
+                    raise ConfirmationRequired(f"not confirmed: {c.message}. Type '{c.token}' when asked")
+            bus.publish(Output(s.id, s.host, f"$ {s.title}"))
+            if s.id in self.fail_once:
+                self.fail_once.discard(s.id)
+                bus.publish(Output(s.id, s.host, "mount: /replicated: special device /dev/drbd0 does not exist"))
+                bus.publish(StepFinished(s.id, "failed", "mount failed"))
+                raise StepFailed(f"{s.title} on {s.host}: `mount /replicated` exited 32. Check that DRBD is "
+                                 "Primary here (cat /proc/drbd), then retry.")
+            if s.kind in self.progress_steps:
+                for pct in (2.3, 41.0):
+                    bus.publish(WaitProgress(s.id, s.host, "initial sync", 10, 3600, pct, 10_836 * 1024,
+                                             283, "SyncSource"))
+                if self.hold:
+                    self.hold()
+            bus.publish(StepFinished(s.id, "done"))
+            out.done.append(s.id)
+        return out
+
+
+async def until(pilot: Any, cond: Callable[[], Any], timeout: float = 10.0, what: str = "") -> None:
+    """Wait (bounded) until ``cond()`` is true, letting the app process its messages meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if cond():
+                return
+        except Exception:  # a widget not mounted yet
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or cond}")
+        await pilot.pause(0.02)
+
+
+def text_of(app: WizardApp, selector: str) -> str:
+    """The plain text a Static shows."""
+    w = app.screen.query_one(selector)
+    return str(w.render()) if not hasattr(w, "content") else str(w.content)
+
+
+def screen_text(app: WizardApp) -> str:
+    """Everything the current screen shows, as plain text (for asserting on sentences)."""
+    from textual.widgets import Static
+
+    return "\n".join(text_of_widget(w) for w in app.screen.query(Static))
+
+
+def text_of_widget(w: Any) -> str:
+    c = getattr(w, "content", None)
+    return str(c) if c is not None else str(w.render())
+
+
+def local_answers(tmp_path: Path) -> str:
+    """The tutorial's answers made real (no demo) on loopback addresses; the fake core contacts nothing."""
+    text = Path(TUTORIAL).read_text()
+    text = text.replace("demo = true\n", "").replace("192.168.1.1", "127.0.0.1")
+    text = text.replace("192.168.1.2", "127.0.0.2").replace("192.168.1.5", "127.0.0.5")
+    text = text.replace("netmask = 24", "netmask = 8")
+    p = tmp_path / "local.toml"
+    p.write_text(text)
+    return str(p)
+
+
+async def goto(app, pilot, name: str) -> None:
+    app.go(name)
+    await until(pilot, lambda: name == app.screen.NAME and app.screen.ready, what=f"screen {name}")
