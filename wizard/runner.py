@@ -40,6 +40,10 @@ def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: Even
     wrong = check_master_identity(session.spec, master)
     if wrong:
         raise WizardError(wrong)
+    from wizard.preflight import preflight, require_ok
+
+    assert session.context is not None
+    require_ok(preflight(session, session.context.facts))
     if session.secrets_new and not session.spec.wizard.keep_secrets_in_answers:
         secrets_mod.save_state(session.journal_dir, session.secrets)
     # Every planned file is checked by the real parsers (here, then on each node) before anything is

@@ -73,10 +73,14 @@ def session_for(spec: Spec, given: SecretsInAnswers, options: Options, *, connec
     s = Session(spec, secrets, new, options)
     if connect:
         s.executors = _executors(spec, options, s.notes)
-    from wizard.gather import detect_family
+    from wizard.gather import detect_family, gather_all
 
-    family, source = detect_family(spec, s.executors)
-    s.context = PlanContext(spec=spec, secrets=secrets, drbd_family=family, drbd_family_source=source)
+    facts: dict[str, object] = {}
+    if s.executors:
+        facts.update(gather_all(spec, s.executors))
+    family, source = detect_family(spec, s.executors, facts or None)
+    s.context = PlanContext(spec=spec, secrets=secrets, drbd_family=family, drbd_family_source=source,
+                            facts=facts)
     return s
 
 

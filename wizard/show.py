@@ -48,6 +48,13 @@ def show_plan(args: argparse.Namespace, *, dry_run_header: bool) -> int:
             title = ("DRY RUN — nothing will be changed. This is what `apply` would do:" if dry_run_header
                      else "Plan (nothing is changed by showing it):")
             print(describe_plan(steps, executors, session.redactor, header(session, title)))
+            if dry_run_header and not offline:
+                from wizard import preflight
+
+                lines = preflight.preflight(session, session.context.facts if session.context else None)
+                print("Preflight (what apply checks before it changes anything):")
+                print(session.redactor(preflight.render(lines)))
+                print(preflight.summary(lines))
     finally:
         session.close()
     return 0
