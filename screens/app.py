@@ -128,6 +128,28 @@ class WizardApp(App[int]):
                 raise QuitRequested()
         return box.get("result")
 
+    def detached(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call ``fn`` (from a worker thread) in a daemon thread and wait for it, giving up when the admin
+        quits. A worker must not outlive the app: asyncio waits for its executor's threads at exit, and a
+        node may take minutes (mkfs) or never answer. The abandoned call ends with the process."""
+        box: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                box["result"] = fn(*args)
+            except BaseException as e:  # handed to the waiting worker
+                box["error"] = e
+
+        t = threading.Thread(target=target, daemon=True, name=f"ha-wizard {getattr(fn, '__name__', 'call')}")
+        t.start()
+        while t.is_alive():
+            t.join(0.1)
+            if self.quitting.is_set():
+                raise QuitRequested()
+        if "error" in box:
+            raise box["error"]
+        return box.get("result")
+
     def ask_host_key(self, label: str, prints: list[str]) -> bool:
         from screens.modals import HostKeyModal
 

@@ -141,6 +141,9 @@ class WizardScreen(Screen[Any]):
     def leave(self) -> None:
         self.wapp.go_next(self.NAME)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "back" and self.NAME == "welcome")  # nothing before Welcome
+
     def action_back(self) -> None:
         self.save()
         self.wapp.go_back(self.NAME)

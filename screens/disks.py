@@ -76,9 +76,11 @@ class DisksScreen(WizardScreen):
         app, st = self.wapp, self.st
         key = st.peer_key()
         try:
-            session = app.core.probe_session(st, app.ask_host_key)
-            table = app.core.disks(session)
+            session = app.detached(app.core.probe_session, st, app.ask_host_key)
+            table = app.detached(app.core.disks, session)
         except Exception as e:  # the screen keeps working with typed paths
+            if app.quitting.is_set():
+                return
             app.call_from_thread(self.say, "#facts-status", f"partitions unknown: {e}", "$text-warning")
             return
         st.remember("disks", table, key)

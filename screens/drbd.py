@@ -101,9 +101,11 @@ class DrbdScreen(WizardScreen):
         app, st = self.wapp, self.st
         key = st.peer_key()
         try:
-            link = app.core.link(app.core.probe_session(st, app.ask_host_key),
-                                 str(st.node("master").get("address") or ""))
+            session = app.detached(app.core.probe_session, st, app.ask_host_key)
+            link = app.detached(app.core.link, session, str(st.node("master").get("address") or ""))
         except Exception as e:
+            if app.quitting.is_set():
+                return
             app.call_from_thread(self.say, "#link", f"link speed not measured ({e})", "$text-muted")
             return
         st.remember("link", link, key)

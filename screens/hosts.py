@@ -72,8 +72,10 @@ class HostsScreen(WizardScreen):
         app, st = self.wapp, self.st
         key = st.peer_key()
         try:
-            names = app.core.names(app.core.probe_session(st, app.ask_host_key))
+            names = app.detached(app.core.names, app.detached(app.core.probe_session, st, app.ask_host_key))
         except Exception as e:
+            if app.quitting.is_set():
+                return
             names = {"master": None, "peer": None, "error": str(e)}
         st.remember("names", names, key)
         app.call_from_thread(self.show_names)

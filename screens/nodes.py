@@ -114,6 +114,14 @@ class NodesScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="ssh")
     def check_worker(self, host: str, port: int, user: str) -> None:
+        from screens.app import QuitRequested
+
+        try:
+            self.wapp.detached(self._check, host, port, user)
+        except QuitRequested:
+            return
+
+    def _check(self, host: str, port: int, user: str) -> None:
         core, st, app = self.wapp.core, self.st, self.wapp
         if not self._trusted(host, port, user):
             return
@@ -142,6 +150,16 @@ class NodesScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="ssh")
     def install_worker(self, host: str, port: int, user: str, password: str) -> None:
+        from screens.app import QuitRequested
+
+        try:
+            self.wapp.detached(self._install, host, port, user, password)
+        except QuitRequested:
+            return
+        finally:
+            password = ""
+
+    def _install(self, host: str, port: int, user: str, password: str) -> None:
         if not self._trusted(host, port, user):
             return
         result = self.wapp.core.install_key(host, port, user, password, self.st.known_hosts)

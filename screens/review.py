@@ -82,8 +82,10 @@ class ReviewScreen(WizardScreen):
     def plan_worker(self) -> None:
         app = self.wapp
         try:
-            view = app.core.plan(self.st, app.ask_host_key)
+            view = app.detached(app.core.plan, self.st, app.ask_host_key)
         except Exception as e:
+            if app.quitting.is_set():
+                return
             app.call_from_thread(self.say, "#plan-status", f"The plan could not be made: {e}", "$text-error")
             return
         app.call_from_thread(self.show_plan, view)

@@ -33,8 +33,7 @@ def clock(seconds: float | None) -> str:
 class RunScreen(WizardScreen):
     NAME = "run"
     NEXT_LABEL = "Done"
-    BINDINGS = [*WizardScreen.BINDINGS, Binding("escape", "back", "Back", show=False),
-                Binding("ctrl+r", "choices", "Choices", show=False)]
+    BINDINGS = [*WizardScreen.BINDINGS, Binding("ctrl+r", "choices", "Choices", show=False)]
     HELP = (
         "The steps run in order, master first, each on its server. The log shows every command and its "
         "output (secrets as ********); during the first sync the bar shows percent, speed and time left.\n\n"
@@ -63,7 +62,7 @@ class RunScreen(WizardScreen):
         yield DataTable(id="steps", cursor_type="row", show_cursor=False)
         yield Static(id="progress-label")
         yield ProgressBar(total=100, show_eta=False, id="sync")
-        yield RichLog(id="log", wrap=True, markup=False, highlight=False, max_lines=2000)
+        yield RichLog(id="log", wrap=True, markup=False, highlight=False, max_lines=2000, min_width=40)
 
     def on_mount(self) -> None:
         t = self.query_one("#steps", DataTable)
@@ -126,31 +125,37 @@ class RunScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="run")
     def engine_worker(self, start_at: str | None) -> None:
         from screens.app import QuitRequested
+
+        app = self.wapp
+        app.running_step = "connecting to the servers"
+        try:
+            summary = app.detached(self._run_engine, start_at)
+        except QuitRequested:
+            return  # the admin quit; run_app says where it stopped
+        except Exception as e:  # WizardError carries the plain sentence; anything else is shown as is
+            if not app.quitting.is_set():
+                app.call_from_thread(self.failed, e)
+        else:
+            app.call_from_thread(self.finished, summary)
+        app.running_step = ""
+
+    def _run_engine(self, start_at: str | None) -> Any:
+        """(daemon thread) Open the real session once, then apply the steps from ``start_at``."""
         from wizard.events import EventBus
 
         app, core, st = self.wapp, self.wapp.core, self.st
-        app.running_step = "connecting to the servers"
-        try:
-            if self.session is None:
-                self.session = core.run_session(st, app.ask_host_key)
-                self.prepared = core.prepare(self.session)
-                rows = [(s.id, s.kind, s.host, s.title, s.implemented) for s in self.prepared.steps]
-                app.call_from_thread(self.fill, rows)
-                app.call_from_thread(self.intro, self.prepared)
-            steps = self.prepared.steps
-            if start_at is not None:
-                steps = steps[[s.id for s in steps].index(start_at):]
-            bus = EventBus()
-            bus.subscribe(self.forward)
-            summary = core.apply(self.session, self.prepared, steps, self.confirm, bus)
-        except QuitRequested:
-            return
-        except Exception as e:  # WizardError carries the plain sentence; anything else is shown as is
-            app.call_from_thread(self.failed, e)
-        else:
-            app.call_from_thread(self.finished, summary)
-        finally:
-            app.running_step = ""
+        if self.session is None:
+            self.session = core.run_session(st, app.ask_host_key)
+            self.prepared = core.prepare(self.session)
+            rows = [(s.id, s.kind, s.host, s.title, s.implemented) for s in self.prepared.steps]
+            app.call_from_thread(self.fill, rows)
+            app.call_from_thread(self.intro, self.prepared)
+        steps = self.prepared.steps
+        if start_at is not None:
+            steps = steps[[s.id for s in steps].index(start_at):]
+        bus = EventBus()
+        bus.subscribe(self.forward)
+        return core.apply(self.session, self.prepared, steps, self.confirm, bus)
 
     def forward(self, event: Any) -> None:
         from screens.app import QuitRequested
@@ -260,6 +265,9 @@ class RunScreen(WizardScreen):
             from screens.modals import FailureModal
 
             self.app.push_screen(FailureModal(*self.last_failure), self._chosen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "back"  # the run does not go back to the answers (hidden from the footer)
 
     def action_back(self) -> None:
         self.notify("The run cannot go back to the answers; quit (Ctrl+Q) and start again to change them.",

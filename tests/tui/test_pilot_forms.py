@@ -261,3 +261,15 @@ async def test_answers_saved_without_secrets_then_with(make_app, tmp_path: Path)
         app.core.save(app.st)
         assert f'shared_secret = "{app.st.shared_secret}"' in saved.read_text()
         assert saved.stat().st_mode & 0o777 == 0o600
+
+
+async def test_unreadable_answers_are_one_sentence_and_the_walk_goes_on(make_app, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[cluster\nmaster = 'x'\n")
+    app = make_app(answers=str(bad))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.screen.NAME == "welcome" and app.screen.ready)
+        assert "not valid TOML" in screen_text(app) and "start from defaults" in screen_text(app)
+        assert app.st.node("master")["name"] == "server1"  # defaults: this machine is the master
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.screen.NAME == "nodes" and app.screen.ready)
