@@ -69,7 +69,7 @@ def address_problem(host: str, port: int | str = 22) -> str:
 
 
 def _known(host: str, port: int, known_hosts: Path) -> bool:
-    from wizard.executors.ssh import _known as known
+    from wizard.executors.ssh import host_key_known as known
 
     return known(host, port, known_hosts)
 

@@ -25,7 +25,7 @@ from wizard.executors.base import Executor, Result
 HostKeyDecider = Callable[[str, list[str]], bool]
 
 
-def _known(host: str, port: int, known_hosts: Path) -> bool:
+def host_key_known(host: str, port: int, known_hosts: Path) -> bool:
     if not known_hosts.exists():
         return False
     name = host if port == 22 else f"[{host}]:{port}"
@@ -100,7 +100,7 @@ class SshExecutor(Executor):
             ) from None
 
     def _trust_host_key(self, decide: HostKeyDecider | None) -> None:
-        if _known(self.host, self.port, self.known_hosts):
+        if host_key_known(self.host, self.port, self.known_hosts):
             return
         lines, prints = scan_host_keys(self.host, self.port)
         if not lines:
