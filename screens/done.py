@@ -42,7 +42,8 @@ class DoneScreen(WizardScreen):
             dev, mp = st.raw["drbd"].get("device"), st.raw["storage"].get("mount_point")
             nxt = [f"Check the mirror: `cat /proc/drbd` shows Connected and UpToDate/UpToDate; {dev} is "
                    f"mounted on {mp} on the master only.",
-                   "Moving services onto the disk and Heartbeat come with later versions of the wizard "
+                   "The Heartbeat files are written on both nodes; moving the services onto the disk, "
+                   "starting Heartbeat and the failover test come with later versions of the wizard "
                    "(the tutorial's later sections show them by hand)."]
         if st.demo:
             nxt.append("These were the tutorial's demo answers: copy them, put in your own servers, and "
