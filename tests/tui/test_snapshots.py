@@ -32,6 +32,9 @@ def _at(name: str, extra=None):  # type: ignore[no-untyped-def]
             await goto(app, pilot, name)
         if extra is not None:
             await extra(pilot)
+        # widgets glide to new values (bars, scroll); snapshot the screen once it has come to rest
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
     return run_before
 
 
@@ -155,6 +158,9 @@ def test_run_sync_progress(snap_compare, make_app, fake_core, snap_journal, tmp_
             app.screen.query_one("#token", Input).focus()
             await pilot.press("enter")
         await until(pilot, lambda: "41.0%" in screen_text(app), what="the sync bar")
+        # the bar glides to its new value; the snapshot is of where it comes to rest
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
 
     app = make_app(journal_dir=snap_journal, answers=local_answers(tmp_path), dry_run=False)
     try:
