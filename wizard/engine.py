@@ -64,6 +64,7 @@ class Engine:
         self.bus = bus or EventBus()
         self.diagnose = diagnose
         self.stamp = stamp or time.strftime("%Y%m%d-%H%M%S")
+        self._granted: set[tuple[str, str]] = set()
 
     # --- the loop -------------------------------------------------------------------------------
     def run(self, steps: Sequence[Step]) -> RunSummary:
@@ -148,7 +149,14 @@ class Engine:
         self.bus.publish(Output(step.id, step.host, self.redact(text)))
 
     def _require(self, c: Confirm, step: Step) -> bool:
-        return self.confirm(c, step.host)
+        # One consent per device and step: the pre-check and the tool's own prompt ask the same thing.
+        key = (step.id, c.token)
+        if key in self._granted:
+            return True
+        ok = self.confirm(c, step.host)
+        if ok:
+            self._granted.add(key)
+        return ok
 
     def _run(self, step: Step, action: Run, ex: Executor) -> None:
         if action.confirm and not self._require(action.confirm, step):

@@ -7,7 +7,7 @@ tokens: ``<node>:<disk>`` for create-md, the master's name for "its data wins", 
 
 from __future__ import annotations
 
-from wizard import createmd
+from wizard import createmd, disk_choice
 from wizard.actions import Check, Confirm, Prompt, Run, Step, WaitFor
 from wizard.plan import PlanContext
 
@@ -87,8 +87,10 @@ def create_md_step(ctx: PlanContext, node: str) -> Step:
         id=f"create-md@{node}", kind="create-md", title=f"DRBD metadata on {disk}", host=node,
         actions=(
             _modprobe(),
+            # Facts first: a disk that shows a filesystem or other data asks before drbdadm even starts.
             Run(("drbdadm", "create-md", d.resource), prompts=createmd.prompts(node, disk),
-                explain=createmd.explanations(node, disk), timeout=600),
+                explain=createmd.explanations(node, disk), timeout=600,
+                confirm=disk_choice.create_md_confirm(ctx, node)),
             Run(("sh", "-c", 'mkdir -p "${2%/*}" && printf %s "$1" > "$2"', "sh", marker, marker_path(ctx))),
         ),
         why="DRBD keeps its own small metadata (generation ids, bitmap of changed blocks) at the end of the "

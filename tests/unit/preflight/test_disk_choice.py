@@ -143,3 +143,31 @@ def test_pair_of_different_sizes_uses_the_smaller_less_metadata() -> None:
     assert f"{usable_bytes(100 << 20):,} bytes" in pair.note and "stay unused" in pair.note
     ext = check_pair(lab_spec(lambda raw: raw["drbd"].update(meta_disk="/dev/vdc1")), {"node1": n1(), "node2": small})
     assert ext.usable_bytes == 100 << 20  # external meta-data: the whole smaller partition
+
+
+def test_plan_stops_create_md_on_a_disk_with_ext3_until_the_device_is_typed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from wizard.engine import Engine
+    from wizard.errors import ConfirmationRequired
+    from wizard.executors.dryrun import DryRunExecutor
+    from wizard.journal import Journal
+    from wizard.plan import build_plan
+    from wizard.secrets import Redactor
+
+    facts: dict[str, object] = dict(both())
+    facts["node2"] = node_facts(2, signatures={"/dev/vdb1": Signatures(("ext3",), True, 32 << 20)})
+    steps = {s.id: s for s in build_plan(ctx(facts))}
+    assert [c.token for c in steps["create-md@node2"].confirmations][:1] == ["node2:/dev/vdb1"]
+    upfront = [a.confirm for a in steps["create-md@node1"].actions if getattr(a, "confirm", None)]
+    assert upfront == []  # node1's disk is proven blank: drbdadm's own prompts are the only guard
+    asked: list[str] = []
+
+    def refuse(c, host):  # type: ignore[no-untyped-def]
+        asked.append(c.token)
+        return False
+
+    ex = DryRunExecutor("node2", None, "test")
+    engine = Engine({"node2": ex}, Journal.open(tmp_path), redactor=Redactor(), confirm=refuse)
+    with pytest.raises(ConfirmationRequired, match="--confirm node2:/dev/vdb1"):
+        engine.run([steps["create-md@node2"]])
+    assert asked == ["node2:/dev/vdb1"]
+    assert not [r for r in ex.recorded if "create-md" in r.detail]  # drbdadm never started
