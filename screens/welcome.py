@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from textual.containers import Horizontal
@@ -45,7 +46,7 @@ class WelcomeScreen(WizardScreen):
         if st.dry_run:
             bits.append("Dry run: every screen and probe works, nothing is changed on any server.")
         if st.answers_source:
-            bits.append(f"Starting from the answers in {st.answers_source}.")
+            bits.append(f"Starting from the answers in {shown_path(st.answers_source)}.")
         if st.demo:
             bits.append("These are the tutorial's example answers (demo): its 192.168.1.x servers are never "
                         "contacted.")
@@ -91,3 +92,12 @@ class WelcomeScreen(WizardScreen):
                 self.st.shared_secret, self.st.authkey = self.wapp.core.resolve_secrets(given, self.st.journal_dir)
             self.st.answers_source = j.answers
         self.wapp.go("review")
+
+
+def shown_path(path: str) -> str:
+    """A path as the admin typed it: relative when it lies below the current folder (shorter to read)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
