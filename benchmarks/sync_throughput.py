@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 import tempfile
 import time
@@ -57,11 +58,13 @@ print(json.dumps(out))
 VARIANTS: dict[str, dict[str, str] | None] = {
     "ha-wizard config": None,
     "fill 1M": {"c-fill-target": "1M"},
-    "start at the cap": {"resync-rate": "{cap}"},
     "fill 1M, start at the cap": {"resync-rate": "{cap}", "c-fill-target": "1M"},
-    "fill 10M, start at the cap": {"resync-rate": "{cap}", "c-fill-target": "10M"},
     "fixed rate at the cap": {"resync-rate": "{cap}", "c-plan-ahead": "0"},
 }
+# The partition's own speed in each VM (before DRBD uses it; writing zeros keeps it blank): a sync can
+# go no faster than node1 reads and node2 writes, whatever the link.
+DISK_READ = "dd if=/dev/vdb1 of=/dev/null bs=1M iflag=direct 2>&1 | tail -1"
+DISK_WRITE = "dd if=/dev/zero of=/dev/vdb1 bs=1M oflag=direct 2>&1 | tail -1"
 
 
 def executor(lab: Lab, n: int, kh: Path) -> SshExecutor:
@@ -88,10 +91,17 @@ def sync(lab: Lab, action: list[str]) -> dict[str, Any]:
     t_start = next(t for t, cs, _ in samples if cs.startswith("Sync"))
     t_end = samples[-1][0]
     # steady state: from 90 % left to 10 % left, past the controller's ramp and the tail
-    hi = next(t for t, _, o in samples if o <= total * 0.9)
-    lo = next(t for t, _, o in samples if o <= total * 0.1)
+    hi_t, hi_o = next((t, o) for t, _, o in samples if o <= total * 0.9)
+    lo_t, lo_o = next((t, o) for t, _, o in samples if o <= total * 0.1)
+    steady = (hi_o - lo_o) / 1024 / (lo_t - hi_t) if lo_t - hi_t >= 1.0 else size_kib / 1024 / t_end
     return {"size_mib": size_kib / 1024, "secs_from_command": t_end, "secs_syncing": t_end - t_start,
-            "mib_s": size_kib / 1024 / t_end, "steady_mib_s": total * 0.8 / 1024 / max(lo - hi, 1e-3)}
+            "mib_s": size_kib / 1024 / t_end, "steady_mib_s": steady}
+
+
+def dd_mib_s(out: str) -> float:
+    """dd's summary line, e.g. "268435456 bytes (268 MB, 256 MiB) copied, 9.1 s, 29.5 MB/s"."""
+    m = re.search(r"^(\d+) bytes .* copied, ([\d.]+) s", out, re.M)
+    return int(m.group(1)) / 1048576 / float(m.group(2)) if m else 0.0
 
 
 def main() -> int:
@@ -107,6 +117,9 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             n1, n2 = executor(lab, 1, Path(tmp) / "kh"), executor(lab, 2, Path(tmp) / "kh")
+            read, write = dd_mib_s(lab.ssh(1, DISK_READ).stdout), dd_mib_s(lab.ssh(2, DISK_WRITE).stdout)
+            print(f"partition: node1 reads {read:.1f} MiB/s, node2 writes {write:.1f} MiB/s (O_DIRECT)", flush=True)
+            results.append({"disk_read_mib_s": read, "disk_write_mib_s": write})
             for n in (1, 2):
                 lab.ssh(n, "modprobe drbd")
             configure(lab, 100 << 20)  # any valid config, to create the metadata and connect

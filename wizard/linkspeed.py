@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from wizard.executors.base import Executor, Result
+from wizard.spec import Spec
 
 _UPTIME = "sub up { open(my $f, '<', '/proc/uptime') or return time; my $u = <$f>; return (split ' ', $u)[0] }"
 RECEIVER = _UPTIME + r"""
@@ -90,6 +91,9 @@ def measure_link(sender: Executor, receiver: Executor, receiver_addr: str, ports
 
     Uses the first of ``ports`` nothing listens on. Raises LinkMeasureError with a plain reason.
     """
+    addrs = receiver.probe(["ip", "-o", "addr", "show"])
+    if addrs.ok and receiver_addr not in re.findall(r"inet6? ([0-9a-fA-F.:]+)/", addrs.out):
+        raise LinkMeasureError(f"{receiver_addr} is not an address of {receiver.node}")
     busy = listening_ports(receiver.probe(["cat", "/proc/net/tcp", "/proc/net/tcp6"]).out)
     port = next((p for p in ports if p not in busy), None)
     if port is None:
@@ -119,3 +123,19 @@ def measure_link(sender: Executor, receiver: Executor, receiver_addr: str, ports
     if secs <= 0 or n <= 0:
         raise LinkMeasureError("the transfer was too short to time")
     return LinkMeasurement(n, secs, port)
+
+
+def measure_replication_link(spec: Spec, executors: Mapping[str, Executor],
+                             seconds: float = 3.0) -> tuple[int | None, str]:
+    """(bytes/s or None, a sentence for the plan's notes): master → peer over the replication addresses.
+
+    For ``ctx.facts["link_rate"]``. Measure once and keep the figure (journal facts): a fresh measurement
+    each run would change the rendered config, and so the plan, every time.
+    """
+    master, peer = spec.master_node, spec.peer_node
+    try:
+        m = measure_link(executors[master.name], executors[peer.name], peer.address,
+                         [spec.drbd.port, spec.drbd.port + 1], seconds=seconds)
+    except (LinkMeasureError, KeyError, OSError) as e:
+        return None, f"replication link not measured ({e}); the resync cap assumes a gigabit link"
+    return int(m.bytes_per_s), f"replication link {master.name} → {peer.name}: {m.describe()}"

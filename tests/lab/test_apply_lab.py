@@ -99,7 +99,7 @@ def fresh(pair: Pair, wizard_node1: Lab) -> Pair:
 
 
 # ----------------------------------------------------------------------------------------------- checks
-def check_end_state(p: Pair, out: str) -> None:
+def check_end_state(p: Pair, out: str, answers: str = ANSWERS) -> None:
     """The tutorial's end state on both nodes, the files exactly as planned, and an honest summary."""
     lab, plan = p.lab, p.plan()
     # The not-yet-built steps are reported as such, and only those.
@@ -115,15 +115,15 @@ def check_end_state(p: Pair, out: str) -> None:
     m1 = [m for m in mounts(lab, 1) if m[1] == "/replicated"]
     assert [m[:3] for m in m1] == [["/dev/drbd0", "/replicated", "ext4"]], m1
     assert not [m for m in mounts(lab, 2) if m[1] == "/replicated" or m[0] == "/dev/drbd0"]
-    check_files_as_planned(p)
+    check_files_as_planned(p, answers)
 
 
-def check_files_as_planned(p: Pair) -> None:
+def check_files_as_planned(p: Pair, answers: str) -> None:
     """Every file of the plan, on each node, is what ``ha-wizard render`` (run on node1, real secrets from
     the journal dir) says it should be: whole files byte for byte with their mode and owner, managed blocks
     (/etc/hosts, /etc/fstab) present verbatim in the node's file."""
     lab, plan = p.lab, p.plan()
-    r = lab.ssh(1, f"rm -rf {RENDERED} && {WIZARD} render --answers {ANSWERS} --out {RENDERED}", check=False,
+    r = lab.ssh(1, f"rm -rf {RENDERED} && {WIZARD} render --answers {answers} --out {RENDERED}", check=False,
                 timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     rendered = fetch_tree(lab, 1, ".", cwd=RENDERED)
@@ -205,14 +205,15 @@ def test_resume_after_two_kills(fresh: Pair) -> None:
     t0 = time.monotonic()
     pid = start_wizard(lab, f"apply --answers {slow} --yes {confirms}", fresh.fingerprint, "/root/apply1.log")
     fresh.pids.append(pid)
-    kill_when(lab, pid, "drbd", r"cs:SyncSource .*sync'ed:\s*[1-9]", timeout=600, log="/root/apply1.log")
-    steps = journal(lab)["steps"]
-    assert steps[fresh.step_id("promote")]["status"] == "done", steps
-    assert steps.get(fresh.step_id("wait-sync"), {}).get("status") != "done", steps
-    mkfs = fresh.step_id("mkfs")
+    # Kill 1: the wizard is watching the initial sync (promote journaled, node1 SyncSource with progress).
+    state = kill_when(lab, pid, step=fresh.step_id("promote"), drbd=r"cs:SyncSource .*sync'ed:\s*[1-9]",
+                      timeout=600, log="/root/apply1.log")
+    assert "cs:SyncSource" in state, state
+    assert journal(lab)["steps"].get(fresh.step_id("wait-sync"), {}).get("status") != "done"
+    # Kill 2: between two later steps, as soon as the filesystem is journaled made.
     pid = start_wizard(lab, f"resume --yes {confirms}", fresh.fingerprint, "/root/apply2.log")
     fresh.pids.append(pid)
-    kill_when(lab, pid, "journal", mkfs, timeout=900, log="/root/apply2.log")
+    kill_when(lab, pid, step=fresh.step_id("mkfs"), timeout=900, log="/root/apply2.log")
     steps = journal(lab)["steps"]
     last = [s["id"] for s in plan["steps"] if s["implemented"]][-1]
     assert steps.get(last, {}).get("status") != "done", f"the run ended before the kill: {steps}"
@@ -223,7 +224,7 @@ def test_resume_after_two_kills(fresh: Pair) -> None:
     log = lab.ssh(1, f"cat {LOG}").stdout
     assert log.count("$ drbdadm primary --force") == 1, "node1 was forced Primary more than once"
     assert len(re.findall(r"^\S+ \S+ \$ mkfs\.", log, re.M)) == 1, "the filesystem was made more than once"
-    check_end_state(fresh, out)
+    check_end_state(fresh, out, answers=slow)  # the same end state, with the 4M sync rate in r0.res
 
 
 def test_data_survives_the_masters_death(pair: Pair, wizard_node1: Lab) -> None:

@@ -1,24 +1,23 @@
-"""DRBD bring-up on the two lab VMs, as a new user would do it: ha-wizard runs headless on node1.
+"""DRBD bring-up on the two lab VMs (issue 6), with ha-wizard installed on node1 (``wizard_node1``).
 
-- the whole apply on blank disks: metadata with no question, node1 promoted (only), a moving progress
-  (the engine's WaitProgress samples, from ha-wizard.log), /replicated mounted; `status` shows both;
-- a kill -9 in the middle of the sync, then `ha-wizard resume`: nothing done twice, the promote never;
+- a headless apply on blank disks: no create-md question, a moving progress (the engine's WaitProgress
+  samples, from ha-wizard.log), then ``ha-wizard status`` shows both nodes;
 - an ext3 filesystem on node2's partition stops the run until node2:/dev/vdb1 is confirmed;
-- the create-md prompt table against the real drbdmeta in a VM, through `ssh -tt` (SshExecutor);
-- a shared-secret mismatch between the nodes, diagnosed from the real kernel log.
+- the create-md prompt table against the real drbdmeta in a VM, through ``ssh -tt`` (SshExecutor);
+- a shared-secret mismatch between the nodes, diagnosed from the real kernel log;
+- skipping the initial sync on proven-blank disks (the step builders run by the engine over SSH).
 
-The module leaves the VMs as it found them (files snapshotted first, restored at the end), because the
-lab is shared with the other lab tests of the session.
+The kill -9 during the sync and the resume are test_apply_lab.py's ``test_resume_after_two_kills``.
+Scenarios start from blank disks and the image's own files (``clean_pair``); the module puts everything
+back at the end (``restore_and_forget``), as the lab is shared with the other lab modules.
 """
 
 from __future__ import annotations
 
-import base64
-import io
+import dataclasses
 import re
-import tarfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,57 +25,26 @@ import pytest
 from wizard import createmd, render
 from wizard.actions import Prompt, WaitFor
 from wizard.diagnose import diagnose_wait
+from wizard.engine import Engine
+from wizard.executors.base import Executor
 from wizard.executors.ssh import SshExecutor
+from wizard.journal import Journal
 from wizard.lab import Lab
 from wizard.plan import PlanContext
-from wizard.secrets import Secrets
+from wizard.secrets import Redactor, Secrets
 from wizard.spec import load_answers
 from wizard.steps import drbd as drbd_steps
 
+from .wizard_on_node import LOG, clean_pair, journal, put_answers, restore_and_forget, run_wizard, snapshot
+
 ROOT = Path(__file__).resolve().parents[2]
-SITE = next((ROOT / ".venv" / "lib").glob("python3*/site-packages"))
-# What headless ha-wizard imports (no textual): copied from this venv; the guest's python3 is 3.11 too.
-DEPS = ("rich", "pygments", "markdown_it", "mdurl", "plumbum", "pexpect", "ptyprocess", "jinja2", "markupsafe",
-        "typing_extensions.py")
-SNAPSHOT = "/root/.before-drbd-tests.tar"
-SAVED = "/etc/hosts /etc/fstab /etc/drbd.conf /etc/drbd.d /etc/ha.d"
-LOG = "/var/lib/ha-wizard/ha-wizard.log"
 STATE = "cat /proc/drbd"
 
 
-def push_wizard(lab: Lab, n: int = 1) -> None:
-    """This checkout (code, templates, recipes) and its runtime deps into /opt/ha-wizard on node n."""
-    buf = io.BytesIO()
-    skip = (lambda ti: None if "__pycache__" in ti.name else ti)  # noqa: E731
-    with tarfile.open(fileobj=buf, mode="w:gz") as t:
-        for d in ("wizard", "templates", "recipes", "examples"):
-            t.add(ROOT / d, arcname=f"src/{d}", filter=skip)
-        for d in DEPS:
-            t.add(SITE / d, arcname=f"deps/{d}", filter=skip)
-    launcher = '#!/bin/sh\\nPYTHONPATH=/opt/ha-wizard/src:/opt/ha-wizard/deps exec python3 -m wizard "$@"\\n'
-    lab.ssh(n, "rm -rf /opt/ha-wizard && mkdir -p /opt/ha-wizard && base64 -d | tar -xz -C /opt/ha-wizard && "
-               f"printf '{launcher}' > /usr/local/bin/ha-wizard && chmod 755 /usr/local/bin/ha-wizard",
-            input=base64.b64encode(buf.getvalue()).decode(), timeout=300)
-
-
-def answers(lab: Lab, name: str, **drbd: str) -> str:
-    text = (ROOT / "examples" / "lab.toml").read_text()
-    for key, value in drbd.items():
-        text = re.sub(rf'^{key} = .*$', f'{key} = "{value}"', text, flags=re.M)
-    path = f"/root/{name}.toml"
-    lab.ssh(1, f"cat > {path}", input=text)
-    return path
-
-
-def wizard(lab: Lab, args: str, timeout: float = 600) -> tuple[int, str]:
-    fp = lab.host_key_fingerprint(2)
-    r = lab.ssh(1, f"ha-wizard {args} --accept-host-key {fp} 2>&1", check=False, timeout=timeout)
-    return r.returncode, r.stdout
-
-
-def start_wizard(lab: Lab, args: str) -> None:
-    fp = lab.host_key_fingerprint(2)
-    lab.ssh(1, f"nohup ha-wizard {args} --accept-host-key {fp} > /root/apply.log 2>&1 & echo $! > /root/apply.pid")
+def progress_samples(log: str) -> list[tuple[str, float]]:
+    """(time, percent) of each initial-sync WaitProgress the engine published (EventPrinter logs them)."""
+    return [(m.group(1), float(m.group(2))) for m in re.finditer(
+        r"^\S+ (\S+) wait initial sync .*? ([\d.]+)$", log, re.M)]
 
 
 def wait_for(lab: Lab, n: int, cmd: str, pattern: str, timeout: float) -> str:
@@ -90,109 +58,69 @@ def wait_for(lab: Lab, n: int, cmd: str, pattern: str, timeout: float) -> str:
     raise AssertionError(f"node{n}: no {pattern!r} in `{cmd}` after {timeout:.0f} s:\n{out}")
 
 
-def progress_samples(log: str) -> list[tuple[str, float]]:
-    """(time, percent) of each initial-sync WaitProgress the engine published (EventPrinter logs them)."""
-    return [(m.group(1), float(m.group(2))) for m in re.finditer(
-        r"^\S+ (\S+) wait initial sync .*? ([\d.]+)$", log, re.M)]
-
-
-def journal_status(lab: Lab, step: str) -> str:
-    return lab.ssh(1, ["python3", "-c", "import json,sys; j = json.load(open('/var/lib/ha-wizard/journal.json')); "
-                       "print(j['steps'].get(sys.argv[1], {}).get('status', ''))", step]).stdout.strip()
-
-
-def clean_cluster(lab: Lab) -> None:
-    """DRBD down, journal and markers gone, both partitions blank: a first run again."""
-    for n in (1, 2):
-        lab.ssh(n, "test -f /root/apply.pid && kill -9 $(cat /root/apply.pid) 2>/dev/null; rm -f /root/apply.pid; "
-                   "umount /replicated 2>/dev/null; rm -rf /var/lib/ha-wizard /var/lib/drbd/ha-wizard-*; true",
-                check=False)
-        lab.reset_data_disk(n)
+def ssh_executors(lab: Lab, tmp_path: Path) -> dict[str, Executor]:
+    """ha-wizard's own SSH executors from the host to both VMs (for runs driven from the host)."""
+    kh = tmp_path / "known_hosts"
+    kh.write_text("".join(lab.known_hosts_line(n) + "\n" for n in (1, 2)))
+    return {f"node{n}": SshExecutor(f"node{n}", "127.0.0.1", port=lab.ssh_port(n), known_hosts=kh,
+                                    identity=str(lab.ssh_key)) for n in (1, 2)}
 
 
 @pytest.fixture(scope="module")
 def cluster(lab: Lab) -> Iterator[Lab]:
-    for n in (1, 2):
-        lab.ssh(n, f"tar -cpf {SNAPSHOT} {SAVED} 2>/dev/null; test -f {SNAPSHOT}")
-    push_wizard(lab)
+    snapshot(lab)
     try:
         yield lab
     finally:
-        clean_cluster(lab)
-        for n in (1, 2):
-            lab.ssh(n, f"rm -rf /etc/drbd.d /etc/ha.d /replicated /opt/ha-wizard /usr/local/bin/ha-wizard "
-                       f"/root/.ssh/known_hosts /root/*.toml /root/apply.* /etc/*.ha-wizard-*.bak; "
-                       f"tar -xpf {SNAPSHOT} -C / && rm -f {SNAPSHOT}", check=False)
+        restore_and_forget(lab)
 
 
 @pytest.fixture
 def fresh(cluster: Lab) -> Lab:
-    clean_cluster(cluster)
+    clean_pair(cluster)
     return cluster
 
 
-def test_headless_apply_on_blank_disks(fresh: Lab) -> None:
-    lab = fresh
-    path = answers(lab, "lab")
+@pytest.fixture
+def fresh_wizard(fresh: Lab, wizard_node1: Lab) -> Lab:
+    put_answers(fresh)
+    return fresh
+
+
+def test_apply_shows_progress_then_status(fresh_wizard: Lab, lab_timing: Callable[..., None]) -> None:
+    lab = fresh_wizard
+    fp = lab.host_key_fingerprint(2)
     t0 = time.monotonic()
-    rc, out = wizard(lab, f"apply --answers {path} --yes --confirm node1 --confirm /dev/drbd0")
-    secs = time.monotonic() - t0
-    assert rc == 0, out
+    rc, out = run_wizard(lab, "apply --answers /root/lab.toml --yes --confirm node1 --confirm /dev/drbd0", fp)
+    lab_timing("drbd_apply_secs", time.monotonic() - t0)
+    assert rc == 0, out[-4000:]
     # blank disks: create-md asked nothing (no node:disk confirmation was given, none was needed)
     assert "node1:/dev/vdb1" not in out and "node2:/dev/vdb1" not in out
-    s1, s2 = lab.ssh(1, STATE).stdout, lab.ssh(2, STATE).stdout
-    assert "cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate" in s1, s1
-    assert "cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate" in s2, s2
-    assert re.search(r"^/dev/drbd0 /replicated ext4 ", lab.ssh(1, "cat /proc/mounts").stdout, re.M)
-    journal = lab.ssh(1, "cat /var/lib/ha-wizard/journal.json").stdout
-    assert '"good_data_node": "node1"' in journal
+    assert "ds:UpToDate/UpToDate" in lab.ssh(2, STATE).stdout
+    assert journal(lab)["facts"]["good_data_node"] == "node1"
     log = lab.ssh(1, f"cat {LOG}").stdout
     samples = progress_samples(log)
-    (lab.lab_dir / "drbd_bringup_progress.txt").write_text(
-        f"apply {secs:.1f} s\n" + "".join(f"{t} {p:.1f}\n" for t, p in samples))
+    (lab.lab_dir / "drbd_bringup_progress.txt").write_text("".join(f"{t} {p:.1f}\n" for t, p in samples))
     percents = [p for _, p in samples]
-    assert percents == sorted(percents) and percents[-1] == 100.0
+    assert percents == sorted(percents) and percents[-1] == 100.0, samples
     assert len({round(p) for p in percents}) >= 4, samples  # the bar moved, not just 0 -> 100
     # at least once a second: never more than 2 s between two logged samples (the log has 1 s resolution)
     stamps = [time.mktime(time.strptime(f"2000-01-01 {t}", "%Y-%m-%d %H:%M:%S")) for t, _ in samples]
     assert max((b - a for a, b in zip(stamps, stamps[1:], strict=False)), default=0) <= 2, samples
-    # only node1 was ever forced Primary
-    assert lab.ssh(1, f"grep -c 'primary --force' {LOG}").stdout.strip() == "1"
-    rc, status = wizard(lab, "status --json")
+    assert log.count("$ drbdadm primary --force") == 1  # only node1, only once
+    rc, status = run_wizard(lab, "status --json", fp, timeout=300)
     assert rc == 0 and '"node1"' in status and '"node2"' in status and status.count('"UpToDate"') == 4, status
 
 
-def test_kill_during_sync_then_resume(fresh: Lab) -> None:
-    lab = fresh
-    path = answers(lab, "slow", sync_rate="4M")  # ~30 s for the 127 MiB partition: time to kill it
-    start_wizard(lab, f"apply --answers {path} --yes --confirm node1 --confirm /dev/drbd0")
-    wait_for(lab, 1, STATE, r"cs:SyncSource .*\n.*\n.*sync'ed:\s*[1-9]", timeout=300)
-    lab.ssh(1, "kill -9 $(cat /root/apply.pid)")
-    assert journal_status(lab, "promote@node1") == "done"
-    assert journal_status(lab, "wait-sync") == "started"
-    assert "SyncSource" in lab.ssh(1, STATE).stdout  # the sync goes on without the wizard
-    rc, out = wizard(lab, "resume --yes --confirm /dev/drbd0")
-    assert rc == 0, out
-    assert "Resuming: the last run stopped at wait-sync" in out, out
-    log = lab.ssh(1, f"cat {LOG}").stdout
-    assert log.count("primary --force") == 1  # resume never forced a promote again
-    resumed = log[log.rindex("step hosts@node1 on node1"):]  # the resume's part of the log
-    for step in ("create-md@node1", "create-md@node2", "drbd-up@node2", "promote@node1"):
-        assert f"step {step}: skipped already in place" in resumed, step
-    assert "ds:UpToDate/UpToDate" in lab.ssh(2, STATE).stdout
-    assert re.search(r"^/dev/drbd0 /replicated ", lab.ssh(1, "cat /proc/mounts").stdout, re.M)
-
-
-def test_ext3_on_a_disk_stops_for_confirmation(fresh: Lab) -> None:
-    lab = fresh
+def test_ext3_on_a_disk_stops_for_confirmation(fresh_wizard: Lab) -> None:
+    lab = fresh_wizard
+    fp = lab.host_key_fingerprint(2)
     lab.ssh(2, "mkfs.ext3 -q -F /dev/vdb1 32M")  # a filesystem that leaves room for the metadata
-    path = answers(lab, "lab")
-    rc, out = wizard(lab, f"apply --answers {path} --yes --confirm node1 --confirm /dev/drbd0")
-    assert rc != 0 and "node2:/dev/vdb1" in out and "--confirm" in out, out
-    assert "Found ext3 filesystem" in lab.ssh(1, f"cat {LOG}").stdout
+    rc, out = run_wizard(lab, "apply --answers /root/lab.toml --yes --confirm node1 --confirm /dev/drbd0", fp)
+    assert rc != 0 and "node2:/dev/vdb1" in out and "--confirm" in out, out[-3000:]
     assert "ext3" in lab.ssh(2, "blkid -p -o value -s TYPE /dev/vdb1", check=False).stdout  # untouched
-    rc, out = wizard(lab, "resume --yes --confirm node2:/dev/vdb1 --confirm node1 --confirm /dev/drbd0")
-    assert rc == 0, out
+    rc, out = run_wizard(lab, "resume --yes --confirm node2:/dev/vdb1 --confirm node1 --confirm /dev/drbd0", fp)
+    assert rc == 0, out[-4000:]
     assert "ds:UpToDate/UpToDate" in lab.ssh(1, STATE).stdout
 
 
@@ -257,3 +185,36 @@ def test_secret_mismatch_is_diagnosed(fresh: Lab, tmp_path: Path) -> None:
     finally:
         ex.close()
     assert "shared-secret mismatch" in said, said
+
+
+def test_skip_initial_sync_on_blank_disks(fresh: Lab, tmp_path: Path) -> None:
+    """The skip variant (not wired into plan.py yet), run by the engine from the host over SSH."""
+    lab = fresh
+    spec, _ = load_answers(ROOT / "examples" / "lab.toml")
+    spec = dataclasses.replace(spec, drbd=dataclasses.replace(spec.drbd, skip_initial_sync=True))
+    ctx = PlanContext(spec=spec, secrets=Secrets("skip-secret-0123456789abcdef", "k" * 32), drbd_family="8.4")
+    kh = tmp_path / "known_hosts"
+    kh.write_text("".join(lab.known_hosts_line(n) + "\n" for n in (1, 2)))
+    ex: dict[str, Executor] = {f"node{n}": SshExecutor(f"node{n}", "127.0.0.1", port=lab.ssh_port(n), known_hosts=kh,
+                                  identity=str(lab.ssh_key)) for n in (1, 2)}
+    try:
+        for n in (1, 2):
+            for f in render.drbd_files(ctx, f"node{n}"):
+                lab.ssh(n, f"cat > {f.path}", input=f.content)
+        steps = [*(drbd_steps.create_md_step(ctx, n) for n in ex), *(drbd_steps.up_step(ctx, n) for n in ex),
+                 drbd_steps.wait_connected_step(ctx), *drbd_steps.first_primary_steps(ctx),
+                 drbd_steps.wait_sync_step(ctx)]
+        assert "blank-proof@node2" in [s.id for s in steps]
+        engine = Engine(ex, Journal.open(tmp_path / "journal"), redactor=Redactor(),
+                        confirm=lambda c, host: c.token == "node1")
+        done = engine.run(steps).done
+        assert "skip-sync@node1" in done and "primary@node1" in done
+        s1 = lab.ssh(1, STATE).stdout
+        assert "cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate" in s1 and "sync'ed" not in s1, s1
+        sent = re.search(r"\bns:(\d+)", s1)
+        assert sent and int(sent.group(1)) < 1024, s1  # nothing was copied (KiB sent to the peer)
+        again = Engine(ex, Journal.open(tmp_path / "journal"), redactor=Redactor(), confirm=lambda c, h: False)
+        assert again.run(steps).skipped == [s.id for s in steps]  # resume: every step proves itself done
+    finally:
+        for e in ex.values():
+            e.close()

@@ -30,6 +30,7 @@ VENV = "/opt/ha-wizard"
 WIZARD = f"{VENV}/bin/ha-wizard"
 GUEST_WHEELHOUSE = "/root/wheelhouse"
 INSTALLED_MARK = f"{VENV}/.wheelhouse-digest"  # which wheelhouse the venv was installed from
+SAVED_VENV = "/root/.ha-wizard-venv.tar"  # the installed venv, to put back after another module replaced it
 ANSWERS = "/root/lab.toml"
 JOURNAL_DIR = "/var/lib/ha-wizard"
 JOURNAL = f"{JOURNAL_DIR}/journal.json"
@@ -105,15 +106,36 @@ def installed_digest(lab: Lab) -> str:
 
 
 def install_on_node1(lab: Lab, wh: Wheelhouse) -> float:
-    """Copy the wheelhouse into node1 and install it offline into /opt/ha-wizard; return the seconds taken."""
+    """Copy the wheelhouse into node1 and install it offline into /opt/ha-wizard; return the seconds taken.
+
+    The finished venv is also kept as a tar in /root (``SAVED_VENV``), so that when another lab module has
+    replaced /opt/ha-wizard it can be put back in seconds instead of minutes (``ensure_wizard``).
+    """
     t0 = time.monotonic()
-    lab.ssh(1, f"rm -rf {GUEST_WHEELHOUSE} {VENV}", timeout=120)
+    lab.ssh(1, f"rm -rf {GUEST_WHEELHOUSE} {VENV} {SAVED_VENV}", timeout=120)
     lab.scp_to(1, wh.dir, GUEST_WHEELHOUSE)
     # As documented for a master without Internet access: a venv and pip with --no-index.
     lab.ssh(1, f"python3 -m venv {VENV} && {VENV}/bin/pip install --quiet --disable-pip-version-check "
                f"--no-index --find-links {GUEST_WHEELHOUSE} ha-wizard && echo {wh.digest} > {INSTALLED_MARK}",
             timeout=1200)
-    return time.monotonic() - t0
+    secs = time.monotonic() - t0
+    lab.ssh(1, f"tar -C / -cf {SAVED_VENV}.tmp {VENV.lstrip('/')} && mv {SAVED_VENV}.tmp {SAVED_VENV} && sync",
+            timeout=300)
+    return secs
+
+
+def ensure_wizard(lab: Lab, wh: Wheelhouse) -> tuple[str, float]:
+    """Make /opt/ha-wizard on node1 the install of *wh*: ("present" | "restored" | "installed", seconds)."""
+    t0 = time.monotonic()
+    script = (f'd={wh.digest}; if [ "$(cat {INSTALLED_MARK} 2>/dev/null)" = "$d" ]; then echo present; '
+              f'elif [ "$(tar -xOf {SAVED_VENV} {INSTALLED_MARK.lstrip("/")} 2>/dev/null)" = "$d" ]; then '
+              f'rm -rf {VENV} && tar -C / -xf {SAVED_VENV} && echo restored; else echo missing; fi')
+    how = lab.ssh(1, script, timeout=300).stdout.strip()
+    if how == "missing":
+        install_on_node1(lab, wh)
+        how = "installed"
+    assert installed_digest(lab) == wh.digest
+    return how, time.monotonic() - t0
 
 
 # ------------------------------------------------------------------------------------- running the wizard
@@ -141,45 +163,54 @@ def start_wizard(lab: Lab, args: str, fingerprint: str, log: str) -> int:
     return int(out.strip())
 
 
-#: Runs inside node1 (python3 of the guest): waits for a condition at 10 Hz, then SIGKILLs the recorded PID
-#: of the wizard at once. Polling in the guest, not over SSH, so the kill lands within ~0.1 s.
+#: Runs inside node1 (python3 of the guest): waits until step STEP is journaled done and /proc/drbd matches
+#: REGEX ("-" = no such condition), polling at 10 Hz, then SIGKILLs the recorded PID of the wizard at once
+#: (after checking /proc/PID/cmdline) and prints the DRBD state of that moment. Polling in the guest, not
+#: over SSH, so the kill lands within ~0.1 s of the condition.
 _KILLER = r"""
 import json, os, re, signal, sys, time
-pid, kind, arg, timeout = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+pid, step, regex, timeout = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
 def alive():
     try:
         return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except (OSError, IndexError):
         return False
-def met():
+def drbd():
     try:
-        if kind == "drbd":
-            return re.search(arg, open("/proc/drbd").read(), re.S) is not None
-        steps = json.load(open("/var/lib/ha-wizard/journal.json")).get("steps", {})
-        return steps.get(arg, {}).get("status") == "done"
-    except (OSError, ValueError):
-        return False
+        return open("/proc/drbd").read()
+    except OSError:
+        return ""
+def met():
+    if step != "-":
+        try:
+            steps = json.load(open("/var/lib/ha-wizard/journal.json")).get("steps", {})
+        except (OSError, ValueError):
+            return False
+        if steps.get(step, {}).get("status") != "done":
+            return False
+    return regex == "-" or re.search(regex, drbd(), re.S) is not None
 deadline = time.monotonic() + timeout
 while time.monotonic() < deadline:
     if not alive():
-        print(f"the wizard (pid {pid}) ended before {kind} {arg!r}"); sys.exit(2)
+        print(f"the wizard (pid {pid}) ended before the kill condition"); sys.exit(2)
     if met():
         if b"ha-wizard" not in open(f"/proc/{pid}/cmdline", "rb").read():
             print(f"pid {pid} is not ha-wizard"); sys.exit(4)
         os.kill(pid, signal.SIGKILL)
+        state = " ".join(l.strip() for l in drbd().splitlines() if l.strip().startswith(("0:", "[", "finish")))
         end = time.monotonic() + 30
         while alive() and time.monotonic() < end:
             time.sleep(0.05)
-        print(f"killed pid {pid} on {kind} {arg!r}"); sys.exit(0 if not alive() else 5)
+        print(f"killed pid {pid} at: {state}"); sys.exit(0 if not alive() else 5)
     time.sleep(0.1)
-print(f"no {kind} {arg!r} within {timeout:.0f} s"); sys.exit(3)
+print(f"the kill condition did not hold within {timeout:.0f} s"); sys.exit(3)
 """
 
 
-def kill_when(lab: Lab, pid: int, kind: str, arg: str, timeout: float, log: str) -> str:
-    """SIGKILL node1's wizard *pid* as soon as *kind* holds: ``drbd`` (regex on /proc/drbd) or ``journal``
-    (step *arg* recorded done). Fails with the wizard's output if it ended first or the wait timed out."""
-    r = lab.ssh(1, ["python3", "-c", _KILLER, str(pid), kind, arg, str(timeout)], check=False,
+def kill_when(lab: Lab, pid: int, *, step: str = "-", drbd: str = "-", timeout: float, log: str) -> str:
+    """SIGKILL node1's wizard *pid* as soon as *step* is journaled done and /proc/drbd matches *drbd*;
+    return the DRBD state at that moment. Fails, with the wizard's output, if it ended first or timed out."""
+    r = lab.ssh(1, ["python3", "-c", _KILLER, str(pid), step, drbd, str(timeout)], check=False,
                 timeout=timeout + 120)
     if r.returncode != 0:
         out = lab.ssh(1, f"tail -40 {log}; cat /proc/drbd", check=False).stdout
@@ -309,7 +340,7 @@ def tree_changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
 def snapshot(lab: Lab) -> None:
     """Save the image's own versions of the files the wizard rewrites (once per module, on both nodes)."""
     for n in NODES:
-        lab.ssh(n, f"test -f {SNAPSHOT} || tar -cpf {SNAPSHOT} {' '.join(SAVED)} 2>/dev/null; test -f {SNAPSHOT}",
+        lab.ssh(n, f"test -f {SNAPSHOT} || tar -cpf {SNAPSHOT} {' '.join(SAVED)} 2>/dev/null; sync; test -f {SNAPSHOT}",
                 timeout=60)
 
 
@@ -328,7 +359,10 @@ def clean_pair(lab: Lab, *, pids: list[int] | None = None) -> None:
 
 
 def restore_and_forget(lab: Lab) -> None:
-    """At the end of the module: clean, then drop the snapshot, the wizard and its files from the nodes."""
+    """At the end of the module: clean, then drop the snapshot, the wizard and its files from the nodes.
+
+    Only the saved venv tar (``SAVED_VENV``) stays in node1's /root, for a later module's ``wizard_node1``.
+    """
     clean_pair(lab)
     for n in NODES:
         lab.ssh(n, f"rm -f {SNAPSHOT} /root/*.toml /root/apply*.log /root/plan.json; "

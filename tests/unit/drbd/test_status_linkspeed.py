@@ -57,8 +57,17 @@ def test_measure_over_loopback() -> None:
 
 
 @pytest.mark.skipif(shutil.which("perl") is None, reason="needs perl")
-def test_measure_fails_plainly_when_nobody_can_listen() -> None:
+def test_measure_refuses_an_address_the_receiver_does_not_have() -> None:
     ex = LocalExecutor("node1")
     with pytest.raises(linkspeed.LinkMeasureError) as e:
         linkspeed.measure_link(ex, LocalExecutor("node2"), "192.0.2.1", [47790], seconds=0.2, connect_wait=1)
-    assert "could not stream" in str(e.value)
+    assert "192.0.2.1 is not an address of node2" in str(e.value)
+
+
+def test_replication_link_not_on_this_host_is_a_note() -> None:
+    from wizard.spec import load_answers
+
+    spec, _ = load_answers(ROOT / "examples" / "lab.toml")  # 10.99.0.x: not addresses of this machine
+    rate, note = linkspeed.measure_replication_link(spec, {"node1": LocalExecutor("node1"),
+                                                           "node2": LocalExecutor("node2")}, seconds=0.2)
+    assert rate is None and "not measured" in note and "10.99.0.2 is not an address of node2" in note
