@@ -52,30 +52,53 @@ def _context(action: WaitFor) -> Context | None:
     return Context(int(a[0]), a[1], a[2], a[3], a[4], a[5], a[6])
 
 
+# Kernel log clues, each a regex on one line. The most recent matching line wins: the log may still
+# hold an older, already fixed problem (a split-brain of last week, a secret fixed an hour ago).
+CLUES = (
+    ("split-brain", r"Split-Brain detected"),
+    ("secret", r"Authentication of peer failed|Peer presented the wrong"),
+    ("unrelated", r"Unrelated data"),
+    ("size", r"(?i)peer's disk size is too small"),
+    ("config", r"(?i)incompatible |peer wants "),
+    ("address", r"bind before connect failed|Failed to bind|err = -99\b"),
+)
+
+
+def latest_clue(log: str) -> tuple[str, str]:
+    """(clue name, its line) of the newest kernel log line that explains a refused connection."""
+    for line in reversed(log.splitlines()):
+        for name, pattern in CLUES:
+            if re.search(pattern, line):
+                return name, line.strip()
+    return "", ""
+
+
 def from_kernel_log(log: str, ctx: Context) -> str:
     """The diagnosis the kernel log alone supports, or "" when it has none."""
     p, r = ctx.peer, ctx.resource
-    if "Split-Brain detected" in log:
+    clue, line = latest_clue(log)
+    if clue == "split-brain":
         return (
             f"split-brain: both nodes were Primary while apart, so each has changes the other lacks. DRBD "
             f"will not choose for you. Decide whose changes are lost (the victim), then on the victim: "
             f"`drbdadm secondary {r}; drbdadm connect --discard-my-data {r}` (8.3: `drbdadm -- "
             f"--discard-my-data connect {r}`), and on the survivor: `drbdadm connect {r}`.")
-    if "Authentication of peer failed" in log or "Peer presented the wrong" in log:
+    if clue == "secret":
         return (
             f"shared-secret mismatch: {ctx.node} and {p} have different `shared-secret` (or cram-hmac-alg) in "
             f"{r}'s config. ha-wizard writes the same file to both: run `ha-wizard resume` so it rewrites "
             f"them, or compare /etc/drbd.d/{r}.res on both nodes, then `drbdadm adjust {r}` on both.")
-    if "Unrelated data" in log:
+    if clue == "unrelated":
         return (
             f"unrelated data: the two disks carry DRBD metadata from different setups. On the node whose "
             f"data is to be discarded: `drbdadm down {r}; drbdadm create-md {r}; drbdadm up {r}`.")
-    if "peer's disk size is too small" in log.lower() or "The peer's disk size is too small" in log:
+    if clue == "size":
         return f"{p}'s partition is smaller than {ctx.node}'s: use partitions of the same size."
-    if m := re.search(r"(incompatible [^\n]*|peer wants [^\n]*)", log, re.I):
-        return (f"the two nodes' configs differ ({m.group(1).strip()}): write the same {r} config on both "
+    if clue == "config":
+        said = line.split(": ", 1)[-1]
+        return (f"the two nodes' configs differ ({said}): write the same {r} config on both "
                 "(`ha-wizard resume`) and run `drbdadm adjust` on both.")
-    if re.search(r"bind before connect failed|Failed to bind|err = -99\b", log):
+    if clue == "address":
         return (f"wrong local address: {ctx.node} cannot use {ctx.local_addr} (no interface has it). Fix "
                 f"{ctx.node}'s address in the answers (`ip -br addr` shows what it has).")
     return ""

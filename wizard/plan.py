@@ -39,7 +39,7 @@ def build_plan(ctx: PlanContext) -> list[Step]:
     steps += [drbd.create_md_step(ctx, n) for n in (m, p)]
     steps += [drbd.up_step(ctx, n) for n in (m, p)]
     steps.append(drbd.wait_connected_step(ctx))
-    steps.append(drbd.promote_step(ctx))
+    steps += drbd.first_primary_steps(ctx)
     steps.append(drbd.wait_sync_step(ctx))
     steps.append(drbd.mkfs_step(ctx))
     steps.append(drbd.mount_step(ctx))

@@ -24,6 +24,7 @@ class Prepared:
 def prepare(session: Session) -> Prepared:
     """Plan, open the journal and name the steps a changed answers file affects."""
     journal = Journal.open(session.journal_dir)
+    _link_rate(session, journal)
     steps = session.plan()
     changed = []
     for s in steps:
@@ -31,6 +32,25 @@ def prepare(session: Session) -> Prepared:
         if rec is not None and rec.status == "done" and rec.digest != step_digest(s):
             changed.append(s.id)
     return Prepared(steps, journal, changed)
+
+
+def _link_rate(session: Session, journal: Journal) -> None:
+    """With no sync rate in the answers, the resync cap follows the replication link, measured once (a real
+    run only) and kept in the journal: measuring every run would change the rendered config each time."""
+    ctx = session.context
+    if ctx is None or session.spec.drbd.sync_rate or session.options.dry_run:
+        return
+    rate = journal.facts.get("link_rate")
+    if not isinstance(rate, int):
+        from wizard.linkspeed import measure_replication_link
+
+        measured, note = measure_replication_link(session.spec, session.executors)
+        session.notes.append(note)
+        if measured is None:
+            return
+        rate = journal.facts["link_rate"] = measured
+        journal.save()
+    ctx.facts["link_rate"] = rate
 
 
 def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: EventBus) -> RunSummary:
@@ -56,9 +76,19 @@ def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: Even
     if fatal:
         raise confcheck.ConfigCheckFailed(fatal)
     j = prepared.journal
+    # Whose data won is fixed by the first forced promote: the journal names it, and it is never redone
+    # on the other node.
+    good = next((sid.split("@", 1)[1] for sid, rec in j.steps.items()
+                 if sid.startswith(("promote@", "skip-sync@")) and rec.status == "done"), None)
+    if good and good != session.spec.master:
+        raise WizardError(
+            f"the journal says {good} holds the good data, but the answers now name {session.spec.master} as "
+            f"master: promoting {session.spec.master} would overwrite {good}'s data. Set cluster.master back to "
+            f"'{good}', or move {session.journal_dir}/journal.json away if you really mean to start over")
     j.answers = str(Path(session.spec.source).resolve()) if session.spec.source else ""
     j.answers_digest = session.spec.digest()
-    j.facts.setdefault("good_data_node", session.spec.master)
+    if good:
+        j.facts["good_data_node"] = good
     j.save()
     engine = Engine(session.executors, j, redactor=session.redactor, confirm=confirm, bus=bus,
                     diagnose=_diagnoser())

@@ -44,6 +44,7 @@ from .wizard_on_node import (
     kill_when,
     mounts,
     not_implemented_in,
+    on_both,
     plan_json,
     put_answers,
     restore_and_forget,
@@ -132,11 +133,12 @@ def check_files_as_planned(p: Pair, answers: str) -> None:
         for a in step["actions"]:
             if a["type"] in ("write", "edit-block"):
                 planned[step["host"]][a["path"]] = a
+    trees = on_both(lambda n: fetch_tree(lab, n, sorted(planned[f"node{n}"])))
     for n in NODES:
         node = f"node{n}"
         files = planned[node]
         assert {"/etc/hosts", "/etc/fstab"} <= files.keys(), files.keys()
-        actual = fetch_tree(lab, n, sorted(files))
+        actual = trees[n]
         for path, a in files.items():
             want = rendered[f"/{node}{path}"]
             assert isinstance(want, bytes)
@@ -168,14 +170,14 @@ def sync_secs(lab: Lab, p: Pair) -> float:
 def test_dry_run_changes_nothing(fresh: Pair) -> None:
     """``plan`` and ``apply --dry-run`` on a fresh pair: /etc, /var/lib and /dev/vdb1's first MiB unchanged."""
     lab = fresh.lab
-    before = {n: tree_digest(lab, n, VOLATILE) for n in NODES}
+    before = on_both(lambda n: tree_digest(lab, n, VOLATILE))
     fresh.plans.clear()
     plan = fresh.plan()  # inside the window: planning (it probes both nodes) must be inert too
     t0 = time.monotonic()
     rc, out = run_wizard(lab, f"apply --dry-run --answers {ANSWERS}", fresh.fingerprint)
     fresh.timing("dry_run_secs", time.monotonic() - t0)
     assert rc == 0, out
-    after = {n: tree_digest(lab, n, VOLATILE) for n in NODES}
+    after = on_both(lambda n: tree_digest(lab, n, VOLATILE))
     for n in NODES:
         assert not tree_changes(before[n], after[n]), f"node{n}:\n" + "\n".join(tree_changes(before[n], after[n]))
     # It did show the plan, with the diffs it would make on both nodes.

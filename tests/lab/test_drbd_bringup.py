@@ -127,7 +127,7 @@ def test_ext3_on_a_disk_stops_for_confirmation(fresh_wizard: Lab) -> None:
 # --- the prompt table against the real drbdmeta, through ssh -tt ----------------------------------------
 @pytest.fixture
 def node2(cluster: Lab, tmp_path: Path) -> Iterator[SshExecutor]:
-    clean_cluster(cluster)
+    clean_pair(cluster)
     kh = tmp_path / "known_hosts"
     kh.write_text(cluster.known_hosts_line(2) + "\n")
     ex = SshExecutor("node2", "127.0.0.1", port=cluster.ssh_port(2), known_hosts=kh, identity=str(cluster.ssh_key))
@@ -175,15 +175,14 @@ def test_secret_mismatch_is_diagnosed(fresh: Lab, tmp_path: Path) -> None:
             lab.ssh(n, f"cat > {f.path}", input=f.content)
         lab.ssh(n, "modprobe drbd && drbdadm create-md r0 </dev/null && drbdadm up r0")
     wait_for(lab, 1, "dmesg | grep -i drbd", r"Authentication of peer failed", timeout=120)
-    kh = tmp_path / "known_hosts"
-    kh.write_text(lab.known_hosts_line(1) + "\n")
-    ex = SshExecutor("node1", "127.0.0.1", port=lab.ssh_port(1), known_hosts=kh, identity=str(lab.ssh_key))
+    ex = ssh_executors(lab, tmp_path)
     try:
         wait = drbd_steps.wait_connected_step(ctx).actions[0]
         assert isinstance(wait, WaitFor)
-        said = diagnose_wait(wait, ex, ex.probe(["cat", "/proc/drbd"]).out)
+        said = diagnose_wait(wait, ex["node1"], ex["node1"].probe(["cat", "/proc/drbd"]).out)
     finally:
-        ex.close()
+        for e in ex.values():
+            e.close()
     assert "shared-secret mismatch" in said, said
 
 
@@ -193,10 +192,7 @@ def test_skip_initial_sync_on_blank_disks(fresh: Lab, tmp_path: Path) -> None:
     spec, _ = load_answers(ROOT / "examples" / "lab.toml")
     spec = dataclasses.replace(spec, drbd=dataclasses.replace(spec.drbd, skip_initial_sync=True))
     ctx = PlanContext(spec=spec, secrets=Secrets("skip-secret-0123456789abcdef", "k" * 32), drbd_family="8.4")
-    kh = tmp_path / "known_hosts"
-    kh.write_text("".join(lab.known_hosts_line(n) + "\n" for n in (1, 2)))
-    ex: dict[str, Executor] = {f"node{n}": SshExecutor(f"node{n}", "127.0.0.1", port=lab.ssh_port(n), known_hosts=kh,
-                                  identity=str(lab.ssh_key)) for n in (1, 2)}
+    ex = ssh_executors(lab, tmp_path)
     try:
         for n in (1, 2):
             for f in render.drbd_files(ctx, f"node{n}"):

@@ -19,11 +19,15 @@ import subprocess
 import sys
 import tarfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from wizard.lab import Lab
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = "/opt/ha-wizard"
@@ -45,6 +49,13 @@ WHEEL_SOURCES = ("pyproject.toml", "README.md", "wizard", "screens", "templates"
 #: and at the end, so every scenario (and the other lab modules) starts from the image's own files.
 SAVED = ("/etc/hosts", "/etc/fstab", "/etc/drbd.conf", "/etc/drbd.d", "/etc/ha.d")
 SNAPSHOT = "/root/.before-apply-lab.tar"
+
+
+def on_both(fn: Callable[[int], T]) -> dict[int, T]:
+    """``fn(n)`` for node1 and node2 at the same time (each VM has its own emulated CPU): {n: result}."""
+    with ThreadPoolExecutor(max_workers=len(NODES)) as pool:
+        futures = {n: pool.submit(fn, n) for n in NODES}
+        return {n: f.result() for n, f in futures.items()}
 
 
 # ------------------------------------------------------------------------------------------ wheelhouse
@@ -349,13 +360,17 @@ def clean_pair(lab: Lab, *, pids: list[int] | None = None) -> None:
 
     Kills only wizard PIDs this module recorded (verified by /proc/PID/cmdline), never by name.
     """
-    for pid in pids or []:
-        lab.ssh(1, f"grep -q ha-wizard /proc/{pid}/cmdline 2>/dev/null && kill -9 {pid}; true", timeout=60)
-    for n in NODES:
+    if pids:
+        lab.ssh(1, f"for p in {' '.join(map(str, pids))}; do grep -q ha-wizard /proc/$p/cmdline 2>/dev/null && "
+                   "kill -9 $p; done; true", timeout=60)
+
+    def clean(n: int) -> None:
         lab.reset_data_disk(n)  # umount /replicated, drbdadm down all, rmmod, wipe + zero /dev/vdb1
         lab.ssh(n, f"rm -rf {JOURNAL_DIR} /var/lib/drbd/ha-wizard-* {RENDERED} /root/.ssh/known_hosts "
                    f"/etc/*.ha-wizard-*.bak; rm -rf {' '.join(SAVED)} && tar -xpf {SNAPSHOT} -C / || exit 1; "
                    "rmdir /replicated 2>/dev/null; test ! -e /etc/drbd.d/r0.res", timeout=120)
+
+    on_both(clean)
 
 
 def restore_and_forget(lab: Lab) -> None:

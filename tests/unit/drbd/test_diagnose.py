@@ -91,3 +91,10 @@ def test_tcp_outcome() -> None:
     assert tcp_outcome(1, "bash: connect: Connection refused") == "refused"
     assert tcp_outcome(1, "bash: connect: No route to host") == "unreachable"
     assert tcp_outcome(124, "") == "timeout"
+
+
+def test_the_newest_clue_wins() -> None:
+    log = ("[  10.0] drbd r0: Split-Brain detected but unresolved, dropping connection!\n"
+           "[ 900.0] drbd r0: Authentication of peer failed\n")
+    out = diagnose_wait(WAIT, canned(log=log), STANDALONE)
+    assert "shared-secret mismatch" in out and "split-brain" not in out

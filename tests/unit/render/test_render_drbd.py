@@ -49,7 +49,7 @@ def test_syntax_per_family() -> None:
     s84 = _statements(render.drbd_text(context("tutorial", "8.4")))
     assert "syncer {" not in s84 and "global {" not in s84 and "node-id 0;" not in s84
     disk = s84[s84.index("disk {"):s84.index("net {")]
-    assert {"resync-rate 10M;", "c-plan-ahead 20;", "c-max-rate 10M;", "c-fill-target 100k;",
+    assert {"resync-rate 10M;", "c-plan-ahead 20;", "c-max-rate 10M;", "c-fill-target 1M;",
             "al-extents 257;"} <= set(disk)
     s9 = _statements(render.drbd_text(context("tutorial", "9")))
     assert s9.index("on server1 {") + 1 == s9.index("node-id 0;")
