@@ -186,7 +186,8 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
 
     # 1 Welcome: a real run (no DRY RUN), no earlier journal.
     screen = pane.wait("Step 1 of 10: Welcome", "No earlier run", timeout=300, bad=gone)
-    assert "DRY RUN" not in screen and "Starting from the answers in /root/lab.toml" in flat(screen)
+    # the TUI runs in /root, so it names the file relative to it
+    assert "DRY RUN" not in screen and "Starting from the answers in lab.toml" in flat(screen)
     pane.snap("welcome")
     pane.keys("C-n")
 
