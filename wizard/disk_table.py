@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from wizard.disk_choice import human
 from wizard.executors.base import Executor
 
 TOLERANCE = 0.01  # sizes within 1% count as equal (cylinder rounding of the tutorial's era)
@@ -67,15 +68,6 @@ class Assessment:
     summary: str
 
 
-def human(n: int | None) -> str:
-    if n is None:
-        return "?"
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def _equal(a: int | None, b: int | None) -> bool:
