@@ -106,7 +106,7 @@ def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> No
     pane.keys("Escape")  # back to Heartbeat, then forward again: answers are kept
     pane.wait("Step 7 of 10: Heartbeat timing")
     pane.keys("C-n")
-    pane.wait("Step 8 of 10: Review", "21 steps")
+    pane.wait("Step 8 of 10: Review", f"{planned_steps()} steps")
 
     # quit half-way: nothing was run, so no journal yet
     pane.keys("C-q")
@@ -130,3 +130,13 @@ def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> No
     pane.keys("Enter")
     pane.wait("WIZARD-EXITED-0")
     assert Journal.open(journal).steps["create-md@server1"].status == "failed"  # kept as it was
+
+
+def planned_steps() -> int:
+    """How many steps the core plans for the tutorial: the screen must say the same number."""
+    from wizard.plan import PlanContext, build_plan
+    from wizard.secrets import generate
+    from wizard.spec import load_answers
+
+    spec, _ = load_answers(Path(__file__).resolve().parents[2] / "examples" / "tutorial.toml")
+    return len(build_plan(PlanContext(spec=spec, secrets=generate())))
