@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 JOURNAL_FILE = "journal.json"
+# The steps that decide whose data is the good copy: their node is named after the "@".
+GOOD_DATA_STEPS = ("promote@", "skip-sync@")
 
 
 @dataclass
@@ -60,7 +62,18 @@ class Journal:
 
     def record(self, step_id: str, status: str, host: str, digest: str, detail: str = "") -> None:
         self.steps[step_id] = StepRecord(status, host, digest, time.time(), detail)
+        # Saved with the step itself: a run killed right after the forced promote still knows whose data won.
+        if status == "done" and step_id.startswith(GOOD_DATA_STEPS) and "good_data_node" not in self.facts:
+            self.facts["good_data_node"] = step_id.split("@", 1)[1]
         self.save()
+
+    @property
+    def good_data_node(self) -> str | None:
+        """The node whose data won the first forced promote (or the blank-disk skip-sync)."""
+        if "good_data_node" in self.facts:
+            return str(self.facts["good_data_node"])
+        return next((sid.split("@", 1)[1] for sid, rec in self.steps.items()
+                     if sid.startswith(GOOD_DATA_STEPS) and rec.status == "done"), None)
 
     def done(self, step_id: str) -> bool:
         r = self.steps.get(step_id)

@@ -78,8 +78,7 @@ def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: Even
     j = prepared.journal
     # Whose data won is fixed by the first forced promote: the journal names it, and it is never redone
     # on the other node.
-    good = next((sid.split("@", 1)[1] for sid, rec in j.steps.items()
-                 if sid.startswith(("promote@", "skip-sync@")) and rec.status == "done"), None)
+    good = j.good_data_node
     if good and good != session.spec.master:
         raise WizardError(
             f"the journal says {good} holds the good data, but the answers now name {session.spec.master} as "

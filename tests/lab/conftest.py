@@ -22,7 +22,7 @@ import pytest
 from wizard.lab import Lab, LabError
 from wizard.lab.common import record_timing
 
-from .wizard_on_node import LOG, Wheelhouse, build_wheelhouse, ensure_wizard
+from .wizard_on_node import LOG, Wheelhouse, build_wheelhouse, ensure_wizard, restore_and_forget, snapshot
 
 HERE = Path(__file__).resolve().parent
 
@@ -72,6 +72,17 @@ def lab() -> Iterator[Lab]:
             _session["leftovers"] = the_lab.leftover_processes()
     if _session["leftovers"]:
         raise AssertionError(f"qemu processes of the lab survived down(): pids {_session['leftovers']}")
+
+
+@pytest.fixture(scope="module")
+def restored_lab(lab: Lab) -> Iterator[Lab]:
+    """The shared pair for one module: the image's own files saved first, put back at the end and the
+    wizard taken off the nodes, so the next module starts from the image's state."""
+    snapshot(lab)
+    try:
+        yield lab
+    finally:
+        restore_and_forget(lab)
 
 
 @pytest.fixture

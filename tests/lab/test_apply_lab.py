@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +47,7 @@ from .wizard_on_node import (
     on_both,
     plan_json,
     put_answers,
-    restore_and_forget,
     run_wizard,
-    snapshot,
     start_wizard,
     summary_line,
     tree_changes,
@@ -82,13 +80,8 @@ class Pair:
 
 
 @pytest.fixture(scope="module")
-def pair(lab: Lab, lab_timing: Callable[..., None]) -> Iterator[Pair]:
-    snapshot(lab)
-    p = Pair(lab, lab.host_key_fingerprint(2), lab_timing)
-    try:
-        yield p
-    finally:
-        restore_and_forget(lab)
+def pair(restored_lab: Lab, lab_timing: Callable[..., None]) -> Pair:
+    return Pair(restored_lab, restored_lab.host_key_fingerprint(2), lab_timing)
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from wizard.secrets import Redactor, Secrets
 from wizard.spec import load_answers
 from wizard.steps import drbd as drbd_steps
 
-from .wizard_on_node import LOG, clean_pair, journal, put_answers, restore_and_forget, run_wizard, snapshot
+from .wizard_on_node import LOG, clean_pair, journal, put_answers, run_wizard
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = "cat /proc/drbd"
@@ -67,12 +67,8 @@ def ssh_executors(lab: Lab, tmp_path: Path) -> dict[str, Executor]:
 
 
 @pytest.fixture(scope="module")
-def cluster(lab: Lab) -> Iterator[Lab]:
-    snapshot(lab)
-    try:
-        yield lab
-    finally:
-        restore_and_forget(lab)
+def cluster(restored_lab: Lab) -> Lab:
+    return restored_lab
 
 
 @pytest.fixture

@@ -34,8 +34,6 @@ from .wizard_on_node import (
     drbd_line,
     mounts,
     put_answers,
-    restore_and_forget,
-    snapshot,
 )
 
 PRIMARY = "cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate"
@@ -121,13 +119,8 @@ class Pane:
 
 
 @pytest.fixture(scope="module")
-def tui_lab(lab: Lab) -> Iterator[Lab]:
-    """Save the image's own files once; at the end put them back and take the wizard off the nodes."""
-    snapshot(lab)
-    try:
-        yield lab
-    finally:
-        restore_and_forget(lab)
+def tui_lab(restored_lab: Lab) -> Lab:
+    return restored_lab
 
 
 @pytest.fixture

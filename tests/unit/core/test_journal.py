@@ -78,3 +78,23 @@ def test_checks_decide_skips(tmp_path: Path) -> None:
     assert marker.read_text() == "ready\n"  # not run: the host proves it done
     data = json.loads((tmp_path / "j" / "journal.json").read_text())
     assert data["steps"]["r"]["status"] == "done"
+
+
+def test_the_forced_promote_names_the_good_data_node_as_it_is_recorded(tmp_path: Path) -> None:
+    j = Journal.open(tmp_path)
+    j.record("wait-connected", "done", "node1", "d")
+    assert j.good_data_node is None and "good_data_node" not in j.facts
+    j.record("promote@node1", "failed", "node1", "d")
+    assert j.good_data_node is None
+    j.record("promote@node1", "done", "node1", "d")
+    # on disk at once: a run killed right after the promote still knows whose data won
+    reopened = Journal.open(tmp_path)
+    assert reopened.facts["good_data_node"] == "node1" and reopened.good_data_node == "node1"
+    reopened.record("promote@node2", "done", "node2", "d")  # the first winner stays the winner
+    assert Journal.open(tmp_path).good_data_node == "node1"
+
+
+def test_skip_sync_also_names_the_good_data_node(tmp_path: Path) -> None:
+    j = Journal.open(tmp_path)
+    j.record("skip-sync@node2", "done", "node2", "d")
+    assert Journal.open(tmp_path).good_data_node == "node2"
