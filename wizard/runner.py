@@ -86,8 +86,6 @@ def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: Even
             f"'{good}', or move {session.journal_dir}/journal.json away if you really mean to start over")
     j.answers = str(Path(session.spec.source).resolve()) if session.spec.source else ""
     j.answers_digest = session.spec.digest()
-    if good:
-        j.facts["good_data_node"] = good
     j.save()
     engine = Engine(session.executors, j, redactor=session.redactor, confirm=confirm, bus=bus,
                     diagnose=_diagnoser())
