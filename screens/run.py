@@ -198,9 +198,14 @@ class RunScreen(WizardScreen):
 
     def progress(self, ev: Any) -> None:
         label, bar = self.query_one("#progress-label", Static), self.query_one("#sync", ProgressBar)
+        shown = bool(bar.display)
         label.display = bar.display = ev is not None
         if ev is None:
             return
+        if not shown:
+            # A hidden bar has no width, and textual rounds the fill to the width it has when the value
+            # is set; and the log, now two lines shorter, would hide its last lines until the next one.
+            self.call_after_refresh(self._settle, bar)
         from wizard.disk_table import human
 
         if ev.percent is not None:
@@ -211,6 +216,14 @@ class RunScreen(WizardScreen):
             bar.update(total=max(ev.timeout, 1), progress=min(ev.elapsed, ev.timeout))
             text = f"{ev.what}: {ev.state or 'waiting'} ({ev.elapsed:.0f} of at most {ev.timeout:.0f} s)"
         label.update(line(text.rstrip(" ·"), "bold"))
+
+    def _settle(self, bar: ProgressBar) -> None:
+        """Once the bar is laid out: draw its fill to the cell, and keep the log on its last line."""
+        inner = bar.query_one("Bar")  # ProgressBar's own fill widget
+        inner.percentage = bar.percentage  # type: ignore[attr-defined]
+        log = self.query_one("#log", RichLog)
+        if log.auto_scroll:
+            log.scroll_end(animate=False, immediate=False, x_axis=False)
 
     # --- outcomes --------------------------------------------------------------------------------------
     def _outcome(self) -> Any:

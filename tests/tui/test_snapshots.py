@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, RichLog
 from tuikit import goto, local_answers, screen_text, until
 
 from screens.modals import ConfirmModal, FailureModal, HelpModal, HostKeyModal
@@ -158,6 +158,10 @@ def test_run_sync_progress(snap_compare, make_app, fake_core, snap_journal, tmp_
             app.screen.query_one("#token", Input).focus()
             await pilot.press("enter")
         await until(pilot, lambda: "41.0%" in screen_text(app), what="the sync bar")
+        # the log scrolls to its last line after a refresh, which a loaded machine may not have drawn yet
+        log, bar = app.screen.query_one("#log", RichLog), app.screen.query_one("#sync")
+        await until(pilot, lambda: bar.region.height and log.lines[-1].text.startswith("$ initial sync")
+                    and log.is_vertical_scroll_end, what="the bar laid out and the log scrolled to its end")
         # the bar glides to its new value; the snapshot is of where it comes to rest
         await pilot.wait_for_scheduled_animations()
         await pilot.pause()
