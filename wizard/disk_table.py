@@ -14,6 +14,9 @@ from typing import Any
 
 from wizard.disk_choice import human
 from wizard.executors.base import Executor
+from wizard.facts.disks import parse_fdisk
+from wizard.facts.drbd_meta import MIN_DEVICE_BYTES
+from wizard.facts.drbd_meta import usable_bytes as drbd_usable
 
 TOLERANCE = 0.01  # sizes within 1% count as equal (cylinder rounding of the tutorial's era)
 
@@ -68,30 +71,13 @@ class Assessment:
     summary: str
 
 
-
-
 def _equal(a: int | None, b: int | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= TOLERANCE * max(a, b)
 
 
 def usable_bytes(size: int) -> int:
-    """Size of /dev/drbdN on a partition of ``size`` bytes with internal meta-data."""
-    try:
-        from wizard.facts.drbd_meta import usable_bytes as exact
-
-        return int(exact(size))
-    except (ImportError, ValueError):
-        # 4 KiB superblock + 32 KiB activity log + a bitmap of 1 bit per 4 KiB, in whole pages
-        bitmap = -(-(size // 4096) // 8 // 4096) * 4096
-        return max(0, size // 4096 * 4096 - 36864 - bitmap)
-
-
-def _default_parser() -> Callable[[str], Any] | None:
-    try:
-        from wizard.facts.disks import parse_fdisk
-    except ImportError:
-        return None
-    return parse_fdisk
+    """Size of /dev/drbdN on a partition of ``size`` bytes with internal meta-data (0 when too small)."""
+    return drbd_usable(size) if size >= MIN_DEVICE_BYTES else 0
 
 
 def _uses(ex: Executor) -> dict[str, str]:
@@ -109,15 +95,12 @@ def _uses(ex: Executor) -> dict[str, str]:
     return used
 
 
-def _node(node: str, ex: Executor | None, parse: Callable[[str], Any] | None) -> NodeDisks:
+def _node(node: str, ex: Executor | None, parse: Callable[[str], Any]) -> NodeDisks:
     if ex is None:
         return NodeDisks(node, problem=f"{node}: no connection, so its partitions are unknown")
     if not getattr(ex, "reachable", True):
         why = getattr(ex, "why_offline", "") or "not contacted"
         return NodeDisks(node, problem=f"{node}: not contacted ({why}); type its partition below")
-    if parse is None:
-        return NodeDisks(node, problem="the fdisk parser is not available in this build; type the "
-                                       "partitions below")
     r = ex.probe(["fdisk", "-l"], timeout=30)
     if r.rc == 127:
         return NodeDisks(node, problem=f"{node}: fdisk is not installed (apt-get install fdisk)")
@@ -151,8 +134,7 @@ def _node(node: str, ex: Executor | None, parse: Callable[[str], Any] | None) ->
 def gather(executors: dict[str, Executor], order: tuple[str, str],
            parse: Callable[[str], Any] | None = None) -> DiskTable:
     """Both nodes' partitions (``order``: master, peer). Never raises for a missing fact."""
-    parser = parse or _default_parser()
-    return DiskTable(tuple(_node(n, executors.get(n), parser) for n in order))
+    return DiskTable(tuple(_node(n, executors.get(n), parse or parse_fdisk) for n in order))
 
 
 def assess(table: DiskTable, choice: dict[str, str]) -> Assessment:
