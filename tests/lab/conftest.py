@@ -34,9 +34,14 @@ _session: dict[str, Any] = {"lab": None, "timings": {}, "measured": {}, "error":
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects, so "-m lab" / "-m 'not lab'" see the mark
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if HERE in item.path.resolve().parents:
+    in_lab = [HERE in item.path.resolve().parents for item in items]
+    for item, is_lab in zip(items, in_lab, strict=True):
+        if is_lab:
             item.add_marker(pytest.mark.lab)
+    # The lab's VMs live until the session ends, and even idle an emulated VM takes CPU: run the lab tier
+    # last, so the fast tiers (timed TUI tests among them) never share the two cores with it.
+    items[:] = [i for i, lab in zip(items, in_lab, strict=True) if not lab] + \
+               [i for i, lab in zip(items, in_lab, strict=True) if lab]
 
 
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
