@@ -155,6 +155,9 @@ def assess(table: DiskTable, choice: dict[str, str]) -> Assessment:
         if row.filesystem:
             warnings.append(f"{node}: {dev} holds a {row.filesystem} filesystem: its data is overwritten "
                             "(the master's data wins the first sync)")
+        if row.size_bytes is not None and row.size_bytes < MIN_DEVICE_BYTES:
+            warnings.append(f"{node}: {dev} has only {row.size_bytes} bytes: DRBD needs at least "
+                            f"{MIN_DEVICE_BYTES}; pick a larger partition")
         if row.type and "extended" in row.type.lower():
             warnings.append(f"{node}: {dev} is an extended partition (a container): pick a logical one")
         if row.size_bytes:

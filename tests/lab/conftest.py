@@ -40,8 +40,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.lab)
     # The lab's VMs live until the session ends, and even idle an emulated VM takes CPU: run the lab tier
     # last, so the fast tiers (timed TUI tests among them) never share the two cores with it.
-    items[:] = [i for i, lab in zip(items, in_lab, strict=True) if not lab] + \
-               [i for i, lab in zip(items, in_lab, strict=True) if lab]
+    items[:] = [i for i, is_lab in zip(items, in_lab, strict=True) if not is_lab] + \
+               [i for i, is_lab in zip(items, in_lab, strict=True) if is_lab]
 
 
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:

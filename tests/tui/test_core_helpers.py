@@ -209,6 +209,10 @@ def test_pairs_warnings_and_usable_size() -> None:
     assert any("differ in size (8.0 GiB and 2.0 GiB)" in w for w in bad.warnings)
     gone = assess(t, {"s1": "/dev/sdz9", "s2": ""})
     assert gone.warnings == ("s1: /dev/sdz9 is not in its `fdisk -l` list: check the name",)
+    tiny = DiskTable((NodeDisks("s1", (PartitionRow("s1", "/dev/sda6", 65536, "Linux"),)), b))
+    assert assess(tiny, {"s1": "/dev/sda6"}).warnings == (
+        "s1: /dev/sda6 has only 65536 bytes: DRBD needs at least 69632; pick a larger partition",)
+    assert usable_bytes(65536) == 0
     assert human(None) == "?" and human(512) == "512 B" and human(3 * 1024**4) == "3.0 TiB"
 
 

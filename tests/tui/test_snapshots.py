@@ -162,9 +162,6 @@ def test_run_sync_progress(snap_compare, make_app, fake_core, snap_journal, tmp_
         log, bar = app.screen.query_one("#log", RichLog), app.screen.query_one("#sync")
         await until(pilot, lambda: bar.region.height and log.lines[-1].text.startswith("$ initial sync")
                     and log.is_vertical_scroll_end, what="the bar laid out and the log scrolled to its end")
-        # the bar glides to its new value; the snapshot is of where it comes to rest
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause()
 
     app = make_app(journal_dir=snap_journal, answers=local_answers(tmp_path), dry_run=False)
     try:
