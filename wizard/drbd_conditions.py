@@ -122,33 +122,33 @@ def _standalone(dev: DrbdDevice) -> str:
             "split-brain, unrelated data) never resolves by waiting")
 
 
-def _connected_device(r: Result, minor: str) -> tuple[DrbdDevice | None, Verdict | None]:
+def _connected_device(r: Result, minor: str) -> DrbdDevice | Verdict:
     """The device when it is connected; otherwise the verdict to return (waiting, or fatal if StandAlone)."""
     dev = _device(r, minor)
     if dev is None:
-        return None, Verdict(False, state=f"minor {minor} not configured")
+        return Verdict(False, state=f"minor {minor} not configured")
     if dev.cs == "StandAlone":
-        return dev, Verdict(False, state=describe(dev), fatal=_standalone(dev))
+        return Verdict(False, state=describe(dev), fatal=_standalone(dev))
     if dev.cs not in CONNECTED:
-        return dev, Verdict(False, state=describe(dev))
-    return dev, None
+        return Verdict(False, state=describe(dev))
+    return dev
 
 
 @condition("drbd-connected")
 def drbd_connected(r: Result, minor: str, *context: str) -> Verdict:
     """``context`` (resource, peer name, addresses, port) is for ``wizard.diagnose``, not used here."""
-    dev, waiting = _connected_device(r, minor)
-    if waiting or dev is None:
-        return waiting or Verdict(False)
+    dev = _connected_device(r, minor)
+    if isinstance(dev, Verdict):
+        return dev
     return Verdict(True, state=describe(dev))
 
 
 @condition("drbd-promotable")
 def drbd_promotable(r: Result, minor: str, peer: str = "the peer") -> Verdict:
     """Before the forced promote: connected, and the peer does not hold better data than this node."""
-    dev, waiting = _connected_device(r, minor)
-    if waiting or dev is None:
-        return waiting or Verdict(False)
+    dev = _connected_device(r, minor)
+    if isinstance(dev, Verdict):
+        return dev
     local, remote = _local(dev.disk_states), _peer(dev.disk_states)
     peer_role = dev.roles[1] if len(dev.roles) > 1 else "Unknown"
     if local == "UpToDate":
@@ -180,9 +180,9 @@ def drbd_role(r: Result, minor: str, role: str) -> Verdict:
 @condition("drbd-skip-ready")
 def drbd_skip_ready(r: Result, minor: str) -> Verdict:
     """``new-current-uuid --clear-bitmap`` is for a fresh pair: connected, both Secondary, Inconsistent."""
-    dev, waiting = _connected_device(r, minor)
-    if waiting or dev is None:
-        return waiting or Verdict(False)
+    dev = _connected_device(r, minor)
+    if isinstance(dev, Verdict):
+        return dev
     fresh = dev.disk_states == ("Inconsistent", "Inconsistent") and dev.roles == ("Secondary", "Secondary")
     if not fresh:
         return Verdict(False, state=describe(dev), fatal=(
