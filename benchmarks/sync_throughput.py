@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/sync_throughput.py [--disk-mib 256] [--runs 2] [--keep]
 
-Boots its own lab instance ("bench"), measures the node1 → node2 link with ``wizard.linkspeed`` (the
+Boots its own lab instance ("bench"), measures the node1 → node2 link with ``wizard.drbd.linkspeed`` (the
 method ha-wizard uses), writes the DRBD config exactly as ha-wizard renders it from that measurement
 (``ctx.facts["link_rate"]``), then times full syncs: the first one after ``primary --force``, the next
 ones after ``invalidate-remote`` (again a full sync of the whole device). Each variant also overrides the
@@ -26,13 +26,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wizard import render  # noqa: E402
+from wizard.core.answers import load_answers  # noqa: E402
+from wizard.core.plan import PlanContext  # noqa: E402
+from wizard.core.secrets import Secrets  # noqa: E402
+from wizard.drbd import render  # noqa: E402
+from wizard.drbd.linkspeed import measure_link  # noqa: E402
 from wizard.executors.ssh import SshExecutor  # noqa: E402
 from wizard.lab import Lab  # noqa: E402
-from wizard.linkspeed import measure_link  # noqa: E402
-from wizard.plan import PlanContext  # noqa: E402
-from wizard.secrets import Secrets  # noqa: E402
-from wizard.spec import load_answers  # noqa: E402
 
 SAMPLER = r"""
 import json, re, subprocess, sys, time

@@ -13,23 +13,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Static
 
+from screens.looks import compact, line
+
 if TYPE_CHECKING:
     from screens.app import WizardApp
     from screens.state import WizardState
-
-
-def line(text: str, style: str = "") -> Content:
-    """Plain text (never markup: node output and file names may hold brackets), optionally styled with a
-    theme variable such as ``$error``, so it stays readable on light and dark themes."""
-    return Content.styled(text, style) if style else Content(text)
-
-
-def compact(screen: Screen[Any]) -> None:
-    """One-line inputs, buttons and selects: every screen must fit 80x24."""
-    for w in screen.query("Input, Button, Select"):
-        w.compact = True  # type: ignore[attr-defined]
-        if screen.app.is_headless and isinstance(w, Input):
-            w.cursor_blink = False  # tests and snapshots see the same frame every time
 
 
 class WizardScreen(Screen[Any]):

@@ -46,7 +46,7 @@ class Core:
         return os.uname().nodename.split(".")[0]
 
     def initial_state(self, *, dry_run: bool, answers: str | None, journal_dir: str | None) -> WizardState:
-        from wizard import answers_io
+        from wizard.core import answers as answers_io
         from wizard.errors import AnswersError
 
         raw: dict[str, Any] | None = None
@@ -55,7 +55,7 @@ class Core:
             raw, problem = self.read_answers(answers)
             if raw is not None:
                 try:
-                    from wizard.spec import spec_from_dict
+                    from wizard.core.spec import spec_from_dict
 
                     spec_from_dict(raw, source=answers)
                 except AnswersError as e:
@@ -72,15 +72,15 @@ class Core:
                          answers_source=answers or "", load_problem=problem)
         st.save_path = st.default_save_path()
         if dry_run:
-            from wizard.peer_check import dry_run_known_hosts
+            from wizard.nodes.login import dry_run_known_hosts
 
             st.known_hosts = dry_run_known_hosts()
         return st
 
     def read_answers(self, path: str) -> tuple[dict[str, Any] | None, str]:
         """The raw TOML of an answers file, or None and the CLI's sentence for why it is unreadable."""
+        from wizard.core.answers import load_answers
         from wizard.errors import AnswersError
-        from wizard.spec import load_answers
 
         try:
             return tomllib.loads(Path(path).read_text(encoding="utf-8")), ""
@@ -92,9 +92,9 @@ class Core:
             return None, f"cannot read {path}"
 
     def resolve_secrets(self, given: Any, journal_dir: str) -> tuple[str, str]:
-        from wizard import secrets as secrets_mod
+        from wizard.core import secrets as secrets_mod
+        from wizard.core.spec import SecretsInAnswers
         from wizard.errors import WizardError
-        from wizard.spec import SecretsInAnswers
 
         try:
             s, _ = secrets_mod.resolve(given, journal_dir)
@@ -103,13 +103,13 @@ class Core:
         return s.shared_secret, s.authkey
 
     def new_secret(self) -> str:
-        from wizard import secrets as secrets_mod
+        from wizard.core import secrets as secrets_mod
 
         return secrets_mod.generate().shared_secret
 
     def journal(self, journal_dir: str) -> JournalView:
+        from wizard.core.journal import Journal
         from wizard.errors import WizardError
-        from wizard.journal import Journal
 
         try:
             j = Journal.open(journal_dir)
@@ -125,41 +125,41 @@ class Core:
 
     # --- the peer -----------------------------------------------------------------------------------
     def scan_peer(self, host: str, port: int, known_hosts: str | None) -> Any:
-        from wizard.peer_check import scan_peer
+        from wizard.nodes.login import scan_peer
 
         return scan_peer(host, port, known_hosts)
 
     def trust(self, keys: Any, known_hosts: str | None) -> None:
-        from wizard.peer_check import trust_host_keys
+        from wizard.nodes.login import trust_host_keys
 
         trust_host_keys(keys, known_hosts)
 
     def check_login(self, host: str, port: int, user: str, known_hosts: str | None) -> Any:
-        from wizard.peer_check import check_login
+        from wizard.nodes.login import check_login
 
         return check_login(host, port, user, known_hosts=known_hosts)
 
     def install_key(self, host: str, port: int, user: str, password: str, known_hosts: str | None) -> Any:
-        from wizard.peer_check import install_key
+        from wizard.nodes.login import install_key
 
         return install_key(host, port, user, password, known_hosts=known_hosts)
 
     def address_problem(self, host: str, port: Any) -> str:
-        from wizard.peer_check import address_problem
+        from wizard.nodes.login import address_problem
 
         return address_problem(host, port)
 
     # --- read-only facts (worker threads) -----------------------------------------------------------
     def _options(self, st: WizardState, ask: AskHostKey | None, *, dry_run: bool) -> Any:
-        from wizard.session import Options
+        from wizard.flow.session import Options
 
         return Options(dry_run=dry_run, journal_dir=st.journal_dir, known_hosts=st.known_hosts,
                        ask_host_key=ask)
 
     def probe_session(self, st: WizardState, ask: AskHostKey | None) -> Any:
         """A dry-run Session over the draft as it stands, reused while the peer's address is the same."""
-        from wizard.answers_io import draft_spec
-        from wizard.session import session_for
+        from wizard.core.answers import draft_spec
+        from wizard.flow.session import session_for
 
         key = st.peer_key()
         with st.lock:
@@ -176,30 +176,29 @@ class Core:
         return session.spec.master, session.spec.peer_node.name
 
     def disks(self, session: Any) -> Any:
-        from wizard.disk_table import gather
+        from wizard.disks.table import gather
 
         return gather(session.executors, self.roles(session))
 
     def names(self, session: Any) -> dict[str, str | None]:
-        from wizard.node_facts import node_name
+        from wizard.nodes.discover import node_name
 
         m, p = self.roles(session)
         return {"master": node_name(session.executors.get(m)), "peer": node_name(session.executors.get(p))}
 
     def link(self, session: Any, address: str) -> Any:
-        from wizard.node_facts import link_speed
+        from wizard.nodes.discover import link_speed
 
         return link_speed(session.executors.get(session.spec.master), address)
 
     # --- the plan, the answers file, the run ----------------------------------------------------------
     def review_session(self, st: WizardState, ask: AskHostKey | None) -> Any:
-        from wizard.session import session_for
+        from wizard.flow.session import session_for
 
         return session_for(st.spec(), st.given(), self._options(st, ask, dry_run=True))
 
     def plan(self, st: WizardState, ask: AskHostKey | None) -> PlanView:
-        from wizard.describe import describe_plan
-        from wizard.show import header
+        from wizard.output.describe import describe_plan, header
 
         session = self.review_session(st, ask)
         try:
@@ -219,7 +218,7 @@ class Core:
         return PlanView(head, text, per_host, rows)
 
     def save(self, st: WizardState) -> str:
-        from wizard.answers_io import save_answers
+        from wizard.core.answers import save_answers
 
         spec = st.spec()
         path = save_answers(spec, st.save_path, st.given() if st.keep_secrets else None)
@@ -227,17 +226,17 @@ class Core:
         return st.saved_to
 
     def run_session(self, st: WizardState, ask: AskHostKey | None) -> Any:
-        from wizard.session import session_for
+        from wizard.flow.session import session_for
 
         return session_for(st.spec(), st.given(), self._options(st, ask, dry_run=False))
 
     def prepare(self, session: Any) -> Any:
-        from wizard.runner import prepare
+        from wizard.flow.runner import prepare
 
         return prepare(session)
 
     def apply(self, session: Any, prepared: Any, steps: list[Any], confirm: Any, bus: Any) -> Any:
-        from wizard.runner import Prepared, apply
+        from wizard.flow.runner import Prepared, apply
 
         return apply(session, Prepared(steps, prepared.journal, prepared.changed), confirm=confirm, bus=bus)
 

@@ -11,7 +11,8 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from screens.base import WizardScreen, line
+from screens.base import WizardScreen
+from screens.looks import line
 
 ROLES = ("master", "peer")
 
@@ -87,7 +88,7 @@ class DisksScreen(WizardScreen):
         app.call_from_thread(self.show_table, table)
 
     def show_table(self, table: Any) -> None:
-        from wizard.disk_table import human
+        from wizard.disks.table import human
 
         t = self.query_one("#parts", DataTable)
         t.clear()
@@ -119,7 +120,7 @@ class DisksScreen(WizardScreen):
         if table is None:
             self.say("#assessment", "")
             return
-        from wizard.disk_table import assess
+        from wizard.disks.table import assess
 
         names = [nd.node for nd in table.nodes]
         choice = {names[i]: self.value(f"#disk-{role}") for i, role in enumerate(ROLES) if i < len(names)}

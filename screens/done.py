@@ -8,7 +8,8 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Static
 
-from screens.base import WizardScreen, line
+from screens.base import WizardScreen
+from screens.looks import line
 
 
 class DoneScreen(WizardScreen):

@@ -11,7 +11,8 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from screens.base import WizardScreen, line
+from screens.base import WizardScreen
+from screens.looks import line
 from screens.state import as_int
 
 MASK = "********"

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from textual.widget import Widget
 from textual.widgets import Static
 
-from screens.base import WizardScreen, line
+from screens.base import WizardScreen
+from screens.looks import line
 
 
 class ServicesScreen(WizardScreen):
@@ -60,7 +61,7 @@ class HeartbeatScreen(WizardScreen):
     def load(self) -> None:
         hb = self.st.raw["heartbeat"]
         keys = ("keepalive", "warntime", "deadtime", "initdead", "udpport", "media", "auto_failback")
-        from wizard.answers_io import toml_value
+        from wizard.core.answers import toml_value
 
         self.say("#hb-values", "\n".join(f"  {k:<14} {toml_value(hb.get(k, ''))}" for k in keys))
 

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from screens.base import compact, line
+from screens.looks import compact, line
 
 
 class _Modal(ModalScreen[Any]):

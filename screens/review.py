@@ -11,7 +11,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static, TabbedContent, TabPane
 
-from screens.base import WizardScreen, line
+from screens.base import WizardScreen
+from screens.looks import line
 
 
 def plan_content(text: str) -> Content:

@@ -1,7 +1,7 @@
 """Run: the steps with their status, a live log, the DRBD sync progress bar, typed confirmations for
 destructive steps, and on failure: what failed, its output and the fix, with retry / skip / quit.
 
-The engine runs in a worker thread (``wizard.runner.apply``); its events come back through
+The engine runs in a worker thread (``wizard.flow.runner.apply``); its events come back through
 ``call_from_thread``, so the screen never freezes. In a dry run the engine is never called.
 """
 
@@ -15,7 +15,8 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, ProgressBar, RichLog, Static
 
-from screens.base import WizardScreen, line
+from screens.base import WizardScreen
+from screens.looks import line
 
 # Steps whose failure leaves the DRBD bring-up intact, so skipping them is safe.
 SKIPPABLE = {"hosts", "services", "heartbeat-files", "heartbeat-start", "failover-test"}
@@ -141,7 +142,7 @@ class RunScreen(WizardScreen):
 
     def _run_engine(self, start_at: str | None) -> Any:
         """(daemon thread) Open the real session once, then apply the steps from ``start_at``."""
-        from wizard.events import EventBus
+        from wizard.core.events import EventBus
 
         app, core, st = self.wapp, self.wapp.core, self.st
         if self.session is None:
@@ -177,7 +178,7 @@ class RunScreen(WizardScreen):
         log.write(f"Journal: {prepared.journal.path}")
 
     def on_engine_event(self, ev: Any) -> None:
-        from wizard.events import Output, StepFinished, StepStarted, WaitProgress
+        from wizard.core.events import Output, StepFinished, StepStarted, WaitProgress
 
         log = self.query_one("#log", RichLog)
         if isinstance(ev, StepStarted):
@@ -206,7 +207,7 @@ class RunScreen(WizardScreen):
             # A hidden bar has no width, and textual rounds the fill to the width it has when the value
             # is set; and the log, now two lines shorter, would hide its last lines until the next one.
             self.call_after_refresh(self._settle, bar)
-        from wizard.disk_table import human
+        from wizard.disks.table import human
 
         if ev.percent is not None:
             bar.update(total=100, progress=ev.percent)

@@ -1,6 +1,6 @@
 """What the admin has entered so far: a draft shaped like the answers file, and the secrets beside it.
 
-Screens write their fields here and validate through ``wizard.spec.spec_from_dict``, so every field
+Screens write their fields here and validate through ``wizard.core.spec.spec_from_dict``, so every field
 error is the same sentence the CLI prints. No textual import: this is plain data.
 """
 
@@ -93,8 +93,8 @@ class WizardState:
     # --- validation ---------------------------------------------------------------------------------
     def problems(self, prefixes: list[str] | None = None) -> list[str]:
         """Validation sentences (all, or those starting with one of ``prefixes``)."""
+        from wizard.core.spec import spec_from_dict
         from wizard.errors import AnswersError
-        from wizard.spec import spec_from_dict
 
         try:
             spec_from_dict(self.raw, source=self.save_path or "answers")
@@ -108,13 +108,13 @@ class WizardState:
 
     def spec(self):  # type: ignore[no-untyped-def]
         """The validated Spec (raises AnswersError), its source being where the answers are saved."""
-        from wizard.spec import spec_from_dict
+        from wizard.core.spec import spec_from_dict
 
         spec, _ = spec_from_dict(self.raw, source=self.saved_to or self.save_path or "answers")
         return spec
 
     def given(self):  # type: ignore[no-untyped-def]
-        from wizard.spec import SecretsInAnswers
+        from wizard.core.spec import SecretsInAnswers
 
         return SecretsInAnswers(self.shared_secret, self.authkey)
 

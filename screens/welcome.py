@@ -9,7 +9,8 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from screens.base import WizardScreen, line
+from screens.base import WizardScreen
+from screens.looks import line
 
 INTRO = (
     "ha-wizard turns two Linux servers into a redundant pair, as in the classic \"DRBD and Heartbeat\" "
@@ -77,7 +78,7 @@ class WelcomeScreen(WizardScreen):
             super().on_button_pressed(event)
 
     def resume(self) -> None:
-        from wizard.answers_io import complete, split_secrets
+        from wizard.core.answers import complete, split_secrets
 
         j = self.wapp.core.journal(self.st.journal_dir)
         if j.answers:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class WizardError(Exception):
     """A problem with a plain-English message that names the problem and the fix.
@@ -46,3 +49,25 @@ class ConfirmationRequired(WizardError):
     """A destructive action was not confirmed (typed, or ``--confirm`` when headless)."""
 
     exit_code = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str  # the file as it will be on the node, e.g. /etc/drbd.d/r0.res
+    message: str
+    line: int | None = None
+    node: str = ""  # "" = the same on both nodes
+    fatal: bool = True  # False: a note, e.g. a check that could not run here
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{self.node + ': ' if self.node else ''}{where}: {self.message}"
+
+
+class ConfigCheckFailed(WizardError):
+    exit_code = 6
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"the planned configuration files are wrong; nothing was written:\n{lines}")

@@ -22,18 +22,19 @@ from pathlib import Path
 
 import pytest
 
-from wizard import createmd, render
-from wizard.actions import Prompt, WaitFor
-from wizard.diagnose import diagnose_wait
-from wizard.engine import Engine
+from wizard.core.actions import Prompt, WaitFor
+from wizard.core.answers import load_answers
+from wizard.core.engine import Engine
+from wizard.core.journal import Journal
+from wizard.core.plan import PlanContext
+from wizard.core.secrets import Redactor, Secrets
+from wizard.drbd import createmd, render
+from wizard.drbd import steps as drbd_steps
+from wizard.drbd.diagnose import diagnose_wait
 from wizard.executors.base import Executor
 from wizard.executors.ssh import SshExecutor
-from wizard.journal import Journal
+from wizard.flow.registry import conditions
 from wizard.lab import Lab
-from wizard.plan import PlanContext
-from wizard.secrets import Redactor, Secrets
-from wizard.spec import load_answers
-from wizard.steps import drbd as drbd_steps
 
 from .wizard_on_node import LOG, clean_pair, journal, put_answers, run_wizard
 
@@ -198,14 +199,15 @@ def test_skip_initial_sync_on_blank_disks(fresh: Lab, tmp_path: Path) -> None:
                  drbd_steps.wait_sync_step(ctx)]
         assert "blank-proof@node2" in [s.id for s in steps]
         engine = Engine(ex, Journal.open(tmp_path / "journal"), redactor=Redactor(),
-                        confirm=lambda c, host: c.token == "node1")
+                        confirm=lambda c, host: c.token == "node1", conditions=conditions())
         done = engine.run(steps).done
         assert "skip-sync@node1" in done and "primary@node1" in done
         s1 = lab.ssh(1, STATE).stdout
         assert "cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate" in s1 and "sync'ed" not in s1, s1
         sent = re.search(r"\bns:(\d+)", s1)
         assert sent and int(sent.group(1)) < 1024, s1  # nothing was copied (KiB sent to the peer)
-        again = Engine(ex, Journal.open(tmp_path / "journal"), redactor=Redactor(), confirm=lambda c, h: False)
+        again = Engine(ex, Journal.open(tmp_path / "journal"), redactor=Redactor(), confirm=lambda c, h: False,
+                       conditions=conditions())
         assert again.run(steps).skipped == [s.id for s in steps]  # resume: every step proves itself done
     finally:
         for e in ex.values():

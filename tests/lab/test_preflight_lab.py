@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from wizard.disk_choice import create_md_confirm
+from wizard.core.plan import PlanContext
+from wizard.core.secrets import Secrets
+from wizard.core.spec import Spec, spec_from_dict
+from wizard.drbd.createmd import create_md_confirm
 from wizard.executors.ssh import SshExecutor
-from wizard.gather import gather_all, gather_node
 from wizard.lab import Lab
-from wizard.plan import PlanContext
-from wizard.preflight import CheckLine, PreflightFailed, preflight, require_ok
-from wizard.secrets import Secrets
-from wizard.spec import Spec, spec_from_dict
+from wizard.nodes.gather import gather_all, gather_node
+from wizard.preflight.report import CheckLine, PreflightFailed, preflight, require_ok
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = next((ROOT / ".venv" / "lib").glob("python3*/site-packages"))

@@ -13,13 +13,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from wizard.actions import Check, Confirm, MakeDir, Prompt, Run, Step, Symlink, WriteFile  # noqa: E402
-from wizard.engine import Engine  # noqa: E402
-from wizard.events import EventBus, StepFinished  # noqa: E402
+from wizard.core.actions import Check, Confirm, MakeDir, Prompt, Run, Step, Symlink, WriteFile  # noqa: E402
+from wizard.core.engine import Engine  # noqa: E402
+from wizard.core.events import EventBus, StepFinished  # noqa: E402
+from wizard.core.journal import Journal  # noqa: E402
+from wizard.core.secrets import Redactor  # noqa: E402
 from wizard.executors.local import LocalExecutor  # noqa: E402
 from wizard.executors.ssh import SshExecutor  # noqa: E402
-from wizard.journal import Journal  # noqa: E402
-from wizard.secrets import Redactor  # noqa: E402
+from wizard.flow.registry import conditions
 
 SECRET = "s3cr3t-value-never-logged-0123456789"
 ANSWER = "proceed-7f3a"  # typed into the prompt; must never reach a log
@@ -83,7 +84,8 @@ def main() -> int:
 
     bus.subscribe(show)
     engine = Engine(executors, Journal.open(a.journal), redactor=red,
-                    confirm=lambda c, host: c.token == "peer:/dev/fake", bus=bus)
+                    confirm=lambda c, host: c.token == "peer:/dev/fake", bus=bus,
+                    conditions=conditions())
     try:
         summary = engine.run(plan(a.root, a.pause))
     finally:

@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from wizard.cli import main
-from wizard.disk_choice import create_md_confirm
+from wizard.cli.main import main
+from wizard.core.plan import PlanContext
+from wizard.core.secrets import Secrets
+from wizard.core.spec import Spec, spec_from_dict
+from wizard.drbd.createmd import create_md_confirm
 from wizard.executors.ssh import SshExecutor
-from wizard.gather import gather_all, gather_node
-from wizard.plan import PlanContext
-from wizard.preflight import CheckLine, preflight
-from wizard.secrets import Secrets
-from wizard.spec import Spec, spec_from_dict
+from wizard.nodes.gather import gather_all, gather_node
+from wizard.preflight.report import CheckLine, preflight
 
 REAL = subprocess.run(["uname", "-n"], capture_output=True, text=True, check=True).stdout.strip()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.actions import Prompt
+from wizard.core.actions import Prompt
 from wizard.errors import UnreachableError, WizardError
 from wizard.executors.ssh import SshExecutor
 

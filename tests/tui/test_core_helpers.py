@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from wizard import answers_io, peer_check
-from wizard.disk_table import DiskTable, NodeDisks, PartitionRow, assess, gather, human, usable_bytes
+from wizard.core import answers as answers_io
+from wizard.core.answers import load_answers
+from wizard.core.spec import SecretsInAnswers, spec_from_dict
+from wizard.disks.table import DiskTable, NodeDisks, PartitionRow, assess, gather, human, usable_bytes
 from wizard.executors.base import Executor, Result
 from wizard.executors.dryrun import DryRunExecutor
-from wizard.node_facts import link_speed, node_name, suggest_rate
-from wizard.spec import SecretsInAnswers, load_answers, spec_from_dict
+from wizard.nodes import login as peer_check
+from wizard.nodes.discover import link_speed, node_name, suggest_rate
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = ROOT / "examples" / "tutorial.toml"

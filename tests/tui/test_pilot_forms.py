@@ -11,9 +11,9 @@ from textual.widgets import Input
 from tuikit import goto, local_answers, screen_text, until
 
 from screens.modals import HelpModal, HostKeyModal, PasswordModal, QuitModal
+from wizard.core.journal import Journal
+from wizard.core.spec import spec_from_dict
 from wizard.errors import AnswersError
-from wizard.journal import Journal
-from wizard.spec import spec_from_dict
 
 pytestmark = pytest.mark.asyncio
 

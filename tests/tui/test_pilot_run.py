@@ -10,7 +10,7 @@ from textual.widgets import Input, ProgressBar
 from tuikit import goto, local_answers, screen_text, until
 
 from screens.modals import ConfirmModal, FailureModal
-from wizard.spec import load_answers
+from wizard.core.answers import load_answers
 
 pytestmark = pytest.mark.asyncio
 

@@ -14,7 +14,7 @@ from textual.widgets import Input, RichLog
 from tuikit import goto, local_answers, screen_text, until
 
 from screens.modals import ConfirmModal, FailureModal, HelpModal, HostKeyModal
-from wizard.journal import Journal
+from wizard.core.journal import Journal
 
 SIZE = (80, 24)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.journal import Journal
+from wizard.core.journal import Journal
 
 pytestmark = pytest.mark.tmux
 
@@ -134,9 +134,10 @@ def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> No
 
 def planned_steps() -> int:
     """How many steps the core plans for the tutorial: the screen must say the same number."""
-    from wizard.plan import PlanContext, build_plan
-    from wizard.secrets import generate
-    from wizard.spec import load_answers
+    from wizard.core.answers import load_answers
+    from wizard.core.plan import PlanContext
+    from wizard.core.secrets import generate
+    from wizard.flow.tutorial import build_plan
 
     spec, _ = load_answers(Path(__file__).resolve().parents[2] / "examples" / "tutorial.toml")
     return len(build_plan(PlanContext(spec=spec, secrets=generate())))

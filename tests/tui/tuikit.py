@@ -14,11 +14,11 @@ from typing import Any
 
 from screens.app import WizardApp
 from screens.core import Core
-from wizard.disk_table import DiskTable, NodeDisks, PartitionRow
+from wizard.core.events import Output, StepFinished, StepStarted, WaitProgress
+from wizard.disks.table import DiskTable, NodeDisks, PartitionRow
 from wizard.errors import StepFailed
-from wizard.events import Output, StepFinished, StepStarted, WaitProgress
-from wizard.node_facts import LinkSpeed
-from wizard.peer_check import HostKeys, LoginCheck
+from wizard.nodes.discover import LinkSpeed
+from wizard.nodes.login import HostKeys, LoginCheck
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = str(ROOT / "examples" / "tutorial.toml")
@@ -88,9 +88,9 @@ class FakeCore(Core):
         return LinkSpeed("eth1", 1000, "37M", "eth1 runs at 1000 Mb/s: about 30% of it is 37M")
 
     def review_session(self, st: Any, ask: Any, draft: bool = False) -> Any:
-        from wizard.answers_io import draft_spec
+        from wizard.core.answers import draft_spec
         from wizard.executors.dryrun import DryRunExecutor
-        from wizard.session import Options, session_for
+        from wizard.flow.session import Options, session_for
 
         spec = draft_spec(st.raw) if draft else st.spec()
         s = session_for(spec, st.given(), Options(dry_run=True, journal_dir=st.journal_dir), connect=False)
@@ -103,7 +103,7 @@ class FakeCore(Core):
         return self.review_session(st, ask)
 
     def apply(self, session: Any, prepared: Any, steps: list[Any], confirm: Any, bus: Any) -> Any:
-        from wizard.engine import RunSummary
+        from wizard.core.engine import RunSummary
         from wizard.errors import ConfirmationRequired
 
         self.applied.append([s.id for s in steps])

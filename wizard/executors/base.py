@@ -10,26 +10,11 @@ from __future__ import annotations
 import abc
 import shlex
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-from wizard.actions import Prompt
+from wizard.executors.pty import Q, run_in_pty
+from wizard.executors.result import Output, Result
 
-Output = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Result:
-    rc: int
-    out: str
-    err: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.rc == 0
-
-    @property
-    def text(self) -> str:
-        return self.out + (("\n" + self.err) if self.err else "")
+__all__ = ["Executor", "Output", "Result", "shell_join"]
 
 
 # Write atomically: a temp file beside the target, umask 077 so a secret is never readable, then chmod,
@@ -89,12 +74,10 @@ class Executor(abc.ABC):
             env: dict[str, str] | None = None) -> Result:
         return self._exec(argv, input=input, timeout=timeout, env=env)
 
-    def run_prompted(self, argv: Sequence[str], prompts: Sequence[Prompt], *,
-                     answer: Callable[[Prompt], str], timeout: float = 300.0,
+    def run_prompted(self, argv: Sequence[str], prompts: Sequence[Q], *,
+                     answer: Callable[[Q], str], timeout: float = 300.0,
                      on_output: Output | None = None,
                      env: dict[str, str] | None = None) -> Result:
-        from wizard.executors.pty import run_in_pty
-
         full = list(argv)
         if env:
             full = ["env", *(f"{k}={v}" for k, v in env.items()), *full]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from wizard.actions import Prompt
 from wizard.executors.base import Executor, Output, Result
+from wizard.executors.pty import Q
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ class DryRunExecutor(Executor):
         self.recorded.append(Recorded("run", " ".join(argv)))
         return Result(0, "")
 
-    def run_prompted(self, argv: Sequence[str], prompts: Sequence[Prompt], *,
-                     answer: Callable[[Prompt], str], timeout: float = 300.0,
+    def run_prompted(self, argv: Sequence[str], prompts: Sequence[Q], *,
+                     answer: Callable[[Q], str], timeout: float = 300.0,
                      on_output: Output | None = None, env: dict[str, str] | None = None) -> Result:
         self.recorded.append(Recorded("run", " ".join(argv)))
         return Result(0, "")

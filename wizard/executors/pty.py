@@ -8,14 +8,24 @@ always end the loop, and what is typed never reaches a log: the transcript keeps
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 import pexpect
 
-from wizard.actions import Prompt
-from wizard.executors.base import Output, Result
+from wizard.executors.result import Output, Result
 
 
-def run_in_pty(argv: Sequence[str], prompts: Sequence[Prompt], *, answer: Callable[[Prompt], str],
+class Question(Protocol):
+    """What a prompt must offer the pty runner: the exact text to wait for (``wizard.core.actions.Prompt``)."""
+
+    @property
+    def expect(self) -> str: ...
+
+
+Q = TypeVar("Q", bound=Question)
+
+
+def run_in_pty(argv: Sequence[str], prompts: Sequence[Q], *, answer: Callable[[Q], str],
                timeout: float, on_output: Output | None = None) -> Result:
     """Run argv in a pty. ``answer(prompt)`` returns the text to type (the answer, or the refusal)."""
     child = pexpect.spawn(argv[0], list(argv[1:]), encoding="utf-8", codec_errors="replace",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from wizard.actions import Check, MakeDir, Run, Step, WriteFile
-from wizard.engine import Engine, step_digest
-from wizard.events import EventBus, StepFinished
+from wizard.core.actions import Check, MakeDir, Run, Step, WriteFile
+from wizard.core.engine import Engine, step_digest
+from wizard.core.events import EventBus, StepFinished
+from wizard.core.journal import Journal
+from wizard.core.secrets import Redactor
 from wizard.executors.local import LocalExecutor
-from wizard.journal import Journal
-from wizard.secrets import Redactor
 
 
 def test_save_is_atomic_and_reloads(tmp_path: Path) -> None:

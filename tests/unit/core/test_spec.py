@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from wizard.core.answers import load_answers
+from wizard.core.spec import spec_from_dict
 from wizard.errors import AnswersError
-from wizard.spec import load_answers, spec_from_dict
 
 ROOT = Path(__file__).resolve().parents[3]
 TUTORIAL = ROOT / "examples" / "tutorial.toml"

@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from drbd_helpers import Harness  # noqa: E402
 
-from wizard import drbd_conditions  # noqa: E402
+from wizard.drbd import conditions as drbd_conditions  # noqa: E402
 
 
 @pytest.fixture

@@ -8,15 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard.actions import Confirm, Step
-from wizard.engine import Engine
-from wizard.events import EventBus
+from wizard.core.actions import Confirm, Step
+from wizard.core.engine import Engine
+from wizard.core.events import EventBus
+from wizard.core.journal import Journal
+from wizard.core.secrets import Redactor
 from wizard.executors.base import Executor, Result
 from wizard.executors.local import LocalExecutor
-from wizard.journal import Journal
-from wizard.secrets import Redactor
+from wizard.flow.registry import conditions
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data" / "captures"
 FAKE_DRBDMETA = Path(__file__).resolve().parent / "fake_drbdmeta.sh"
 
 
@@ -47,7 +48,7 @@ class Harness:
         bus = EventBus()
         bus.subscribe(lambda ev: self.outputs.append(getattr(ev, "text", "")))
         return Engine({node: ex or LocalExecutor(node)}, Journal.open(self.tmp / "journal"),
-                      redactor=Redactor(), confirm=confirm, bus=bus)
+                      redactor=Redactor(), confirm=confirm, bus=bus, conditions=conditions())
 
     def run(self, step: Step, ex: Executor | None = None) -> None:
         self.engine(ex, step.host).run([step])

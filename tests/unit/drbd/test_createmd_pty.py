@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from drbd_helpers import FAKE_DRBDMETA, Harness
 
-from wizard import createmd
-from wizard.actions import Run, Step
+from wizard.core.actions import Run, Step
+from wizard.drbd import createmd
 from wizard.errors import ConfirmationRequired, StepFailed
 
 NODE, DISK = "node2", "/dev/vdb1"
@@ -84,7 +84,7 @@ def test_each_known_question_is_matched_once(harness: Harness) -> None:
 
 
 def test_prompt_texts_are_the_captured_ones() -> None:
-    capture = (FAKE_DRBDMETA.parent / "data" / "createmd-prompts-tty.txt").read_text()
+    capture = (FAKE_DRBDMETA.parents[2] / "data" / "captures" / "createmd-prompts-tty.txt").read_text()
     for p in createmd.prompts(NODE, DISK):
         question = p.expect.split("\r\n")[0]
         if p.confirm and "newly initialized" not in question and "overwrite?" not in question:

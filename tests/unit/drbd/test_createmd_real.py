@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from wizard import createmd
-from wizard.actions import Prompt
+from wizard.core.actions import Prompt
+from wizard.disks.meta import usable_bytes
+from wizard.drbd import createmd
 from wizard.executors.local import LocalExecutor
-from wizard.facts.drbd_meta import usable_bytes
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("drbdmeta", path="/usr/sbin:/sbin:/usr/bin")

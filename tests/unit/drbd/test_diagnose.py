@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from drbd_helpers import Canned
 
-from wizard.actions import WaitFor
-from wizard.diagnose import diagnose_wait, tcp_outcome
+from wizard.core.actions import WaitFor
+from wizard.drbd.diagnose import diagnose_wait, tcp_outcome
 from wizard.executors.base import Result
 
 ARGS = ("0", "r0", "node2", "10.99.0.2", "7788", "10.99.0.1", "node1")

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from drbd_helpers import samples
 
-from wizard import drbd_conditions as dc
-from wizard.conditions import evaluate
+from wizard.drbd import conditions as dc
 from wizard.executors.base import Result
 from wizard.executors.local import LocalExecutor
+from wizard.flow.registry import conditions
 
 CAPTURE = dict(samples("procdrbd-samples.txt"))
 IDLE = CAPTURE["17:16:46.017670532 RATE=100M connected, idle (before primary) - node1"]
@@ -31,7 +31,7 @@ SYNCTARGET = HEAD + (" 0: cs:SyncTarget ro:Secondary/Primary ds:Inconsistent/UpT
 
 
 def ev(name: str, text: str, *args: str, rc: int = 0) -> dc.Verdict:
-    return evaluate(name, Result(rc, text), args)
+    return conditions().evaluate(name, Result(rc, text), args)
 
 
 def test_connected_on_every_sample_of_a_real_sync() -> None:
@@ -136,7 +136,7 @@ def test_blkid_type() -> None:
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("drbdmeta", path="/usr/sbin:/sbin")
                     or not Path("/dev/loop-control").exists(), reason="needs root, drbdmeta and loop devices")
 def test_md_probe_script_on_a_real_superblock(tmp_path: Path) -> None:
-    from wizard.steps.drbd import MD_PROBE
+    from wizard.drbd.steps import MD_PROBE
 
     img = tmp_path / "d.img"
     with open(img, "wb") as f:
@@ -149,7 +149,7 @@ def test_md_probe_script_on_a_real_superblock(tmp_path: Path) -> None:
 
     def probe() -> dc.Verdict:
         r = ex.probe(["sh", "-c", MD_PROBE, "sh", "8.4", "r0", dev, "end", str(marker)])
-        return evaluate("drbd-md-exists", r, ("0",))
+        return conditions().evaluate("drbd-md-exists", r, ("0",))
 
     try:
         assert probe().state == "no DRBD metadata"

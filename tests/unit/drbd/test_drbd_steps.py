@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from wizard.actions import Run, Step, WaitFor
-from wizard.plan import PlanContext
-from wizard.secrets import Secrets
-from wizard.spec import load_answers
-from wizard.steps import drbd
+from wizard.core.actions import Run, Step, WaitFor
+from wizard.core.answers import load_answers
+from wizard.core.plan import PlanContext
+from wizard.core.secrets import Secrets
+from wizard.drbd import steps as drbd
 
 ROOT = Path(__file__).resolve().parents[3]
 LAB = ROOT / "examples" / "lab.toml"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from drbd_helpers import samples
 
-from wizard import linkspeed
+from wizard.drbd import linkspeed
 from wizard.executors.local import LocalExecutor
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -65,7 +65,7 @@ def test_measure_refuses_an_address_the_receiver_does_not_have() -> None:
 
 
 def test_replication_link_not_on_this_host_is_a_note() -> None:
-    from wizard.spec import load_answers
+    from wizard.core.answers import load_answers
 
     spec, _ = load_answers(ROOT / "examples" / "lab.toml")  # 10.99.0.x: not addresses of this machine
     rate, note = linkspeed.measure_replication_link(spec, {"node1": LocalExecutor("node1"),

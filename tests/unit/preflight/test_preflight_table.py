@@ -6,14 +6,16 @@ import dataclasses
 from typing import Any
 
 import pytest
-from pf_helpers import ROOT, VDB1, FakeExecutor, both, lab_spec, node_facts
+from helpers.nodes import ROOT, VDB1, FakeExecutor, both, lab_spec, node_facts
 
-from wizard.actions import Run
+from wizard.core.actions import Run
+from wizard.core.answers import load_answers
 from wizard.errors import WizardError
 from wizard.executors.base import Result
-from wizard.facts.node import Versions
-from wizard.nodefacts import Signatures, unreached
-from wizard.preflight import (
+from wizard.nodes.facts import Signatures, unreached
+from wizard.nodes.parse import Versions
+from wizard.preflight.reach import Reach
+from wizard.preflight.report import (
     CheckLine,
     PreflightFailed,
     evaluate,
@@ -23,8 +25,6 @@ from wizard.preflight import (
     render,
     require_ok,
 )
-from wizard.reach import Reach
-from wizard.spec import load_answers
 
 OK_REACH = Reach("10.99.0.2", 7788, "refused", "Connection refused", True, "eth1", "10.99.0.1")
 
@@ -253,7 +253,7 @@ def test_require_ok_names_every_failure() -> None:
 
 
 def test_parse_probe_output() -> None:
-    from wizard.reach import parse_probe
+    from wizard.preflight.reach import parse_probe
 
     r = parse_probe("10.99.0.2", 7788, "@@route 10.99.0.2 dev eth1 src 10.99.0.1 uid 0 \n"
                     "@@tcp 1 bash: connect: Connection refused bash: line 1: /dev/tcp/10.99.0.2/7788: "
@@ -271,7 +271,7 @@ def test_parse_probe_output() -> None:
 
 def test_probe_skipped_for_demo_and_for_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     from wizard.executors.local import LocalExecutor
-    from wizard.reach import probe_peer, skip_reason
+    from wizard.preflight.reach import probe_peer, skip_reason
 
     spec = lab_spec()
     monkeypatch.setenv("HA_WIZARD_LOOPBACK_ONLY", "1")

@@ -1,0 +1,128 @@
+"""ha-wizard status: every DRBD device on both nodes; or a saved /proc/drbd parsed, for support cases.
+
+JSON shapes. Live: ``{"nodes": {"<name>": {"version": ..., "devices": [...]}}}``, with ``"error"`` in
+place of the state for a node that could not be read. Saved file (``--proc-drbd FILE``): the bare
+``{"version": ..., "devices": [...]}`` of that one file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from wizard.cli.commands.common import add_connection
+
+NAME = "status"
+HELP = "DRBD state on both nodes (or of a saved /proc/drbd with --proc-drbd FILE)"
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--answers", "-a", metavar="FILE",
+                   help="the answers file (default: the one the last apply used, else this machine only)")
+    add_connection(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--proc-drbd", metavar="FILE", help="parse this saved /proc/drbd (or drbdsetup status "
+                                                        "--json / events2 output) instead of asking the nodes")
+
+
+def _text(name: str, state: dict[str, Any]) -> list[str]:
+    if "error" in state:
+        return [f"{name}: {state['error']}"]
+    lines = [f"{name}: DRBD {state.get('version') or 'not loaded'}"]
+    if not state.get("devices"):
+        lines.append("  no DRBD device configured")
+    for d in state.get("devices", []):
+        line = (f"  drbd{d['minor']}  {d['cs']:<13} {'/'.join(d['roles']):<20} {'/'.join(d['disk_states']):<26}"
+                f" {d['protocol'] or ''}")
+        if d["sync_percent"] is not None:
+            speed = f" at {d['speed_kib_s'] / 1024:.1f} MiB/s" if d["speed_kib_s"] else ""
+            line += f"  sync {d['sync_percent']:.1f}%{speed}" + (f", done in {d['finish']}" if d["finish"] else "")
+        lines.append(line.rstrip())
+    return lines
+
+
+def _node_state(ex: Any, family: str) -> dict[str, Any]:
+    from wizard.drbd.state import read_status
+
+    proc = ex.probe(["cat", "/proc/drbd"])
+    if proc.rc == 255 and not proc.out:
+        return {"error": proc.err.strip() or "not reachable"}
+    if not proc.ok:
+        return {"version": None, "devices": []}  # module not loaded: nothing runs
+    status = read_status(proc.out)
+    if family == "9" or (status.version or "").startswith("9"):
+        r = ex.probe(["drbdsetup", "status", "--json"])
+        status = read_status(proc.out.splitlines()[0] + "\n" + r.out) if r.ok else status
+    return status.to_json()
+
+
+def _answers(args: argparse.Namespace) -> str | None:
+    if args.answers:
+        return str(args.answers)
+    from wizard.errors import WizardError
+    from wizard.flow.runner import journal_answers
+
+    try:
+        return journal_answers(args.journal_dir or "/var/lib/ha-wizard")
+    except WizardError:
+        return None
+
+
+def live(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.cli.show import options_from
+
+    answers = _answers(args)
+    if answers is None:  # no cluster known yet: this machine only
+        from wizard.executors.local import LocalExecutor
+
+        here = LocalExecutor("this machine")
+        name = here.probe(["uname", "-n"]).out.strip() or "this machine"
+        return {"nodes": {name: _node_state(here, "")}}
+    from wizard.flow.session import check_master_identity, open_session
+
+    # dry-run executors: probes pass through, nothing can change, an unreachable peer is reported
+    session = open_session(answers, options_from(args, dry_run=True))
+    try:
+        wrong = check_master_identity(session.spec, session.executors[session.spec.master])
+        if wrong:  # run on the peer (or elsewhere): "this machine" is not the master of the answers
+            print(f"note: {wrong}; showing this machine only", file=sys.stderr)
+            ex = session.executors[session.spec.master]
+            return {"nodes": {ex.probe(["uname", "-n"]).out.strip(): _node_state(ex, "")}}
+        family = session.context.drbd_family if session.context else ""
+        nodes = {}
+        for n in (session.spec.master, session.spec.peer_node.name):
+            ex = session.executors[n]
+            why = getattr(ex, "why_offline", "")
+            nodes[n] = {"error": f"not contacted: {why}"} if getattr(ex, "inner", True) is None else \
+                _node_state(ex, family)
+        return {"nodes": nodes}
+    finally:
+        session.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.proc_drbd:
+        from wizard.drbd.state import read_status
+        from wizard.errors import WizardError
+
+        try:
+            with open(args.proc_drbd, encoding="utf-8", errors="replace") as f:
+                state = read_status(f.read()).to_json()
+        except OSError as e:
+            raise WizardError(f"cannot read {args.proc_drbd}: {e.strerror}") from None
+        if args.json:
+            json.dump(state, sys.stdout, indent=2)
+            print()
+        else:
+            print("\n".join(_text(args.proc_drbd, state)))
+        return 0
+    result = live(args)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    else:
+        for name, state in result["nodes"].items():
+            print("\n".join(_text(name, state)))
+    return 1 if any("error" in s for s in result["nodes"].values()) else 0

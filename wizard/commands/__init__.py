@@ -1,6 +1,0 @@
-"""Subcommands. Each module defines NAME, HELP, configure(parser) and run(args) -> exit code, and keeps its
-heavy imports inside run() so that ``ha-wizard --help`` stays fast."""
-
-from wizard.commands import apply, disks, lab, plan, preflight, render, resume, status
-
-COMMANDS = [plan, apply, resume, render, disks, preflight, status, lab]

@@ -1,0 +1,1 @@
+"""The failover drill: kill or stop the master, measure the peer's takeover."""

@@ -1,0 +1,107 @@
+"""Apply and resume, shared by the CLI and the TUI: journal bookkeeping around the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wizard.core import secrets as secrets_mod
+from wizard.core.actions import Step
+from wizard.core.engine import Confirmer, Engine, RunSummary, step_digest
+from wizard.core.events import EventBus
+from wizard.core.journal import Journal
+from wizard.drbd.diagnose import diagnose_wait
+from wizard.errors import ConfigCheckFailed, WizardError
+from wizard.flow import registry
+from wizard.flow.session import Session, check_master_identity
+
+
+@dataclass
+class Prepared:
+    steps: list[Step]
+    journal: Journal
+    changed: list[str]  # step ids whose actions changed since the journal recorded them
+
+
+def prepare(session: Session) -> Prepared:
+    """Plan, open the journal and name the steps a changed answers file affects."""
+    journal = Journal.open(session.journal_dir)
+    _link_rate(session, journal)
+    steps = session.plan()
+    changed = []
+    for s in steps:
+        rec = journal.steps.get(s.id)
+        if rec is not None and rec.status == "done" and rec.digest != step_digest(s):
+            changed.append(s.id)
+    return Prepared(steps, journal, changed)
+
+
+def _link_rate(session: Session, journal: Journal) -> None:
+    """With no sync rate in the answers, the resync cap follows the replication link, measured once (a real
+    run only) and kept in the journal: measuring every run would change the rendered config each time."""
+    ctx = session.context
+    if ctx is None or session.spec.drbd.sync_rate or session.options.dry_run:
+        return
+    rate = journal.facts.get("link_rate")
+    if not isinstance(rate, int):
+        from wizard.drbd.linkspeed import measure_replication_link
+
+        measured, note = measure_replication_link(session.spec, session.executors)
+        session.notes.append(note)
+        if measured is None:
+            return
+        rate = journal.facts["link_rate"] = measured
+        journal.save()
+    ctx.facts["link_rate"] = rate
+
+
+def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: EventBus) -> RunSummary:
+    if session.options.dry_run:
+        raise AssertionError("apply() is never called in dry-run; describe the plan instead")
+    master = session.executors[session.spec.master]
+    wrong = check_master_identity(session.spec, master)
+    if wrong:
+        raise WizardError(wrong)
+    from wizard.preflight.report import preflight, require_ok
+
+    assert session.context is not None
+    require_ok(preflight(session, session.context.facts))
+    if session.secrets_new and not session.spec.wizard.keep_secrets_in_answers:
+        secrets_mod.save_state(session.journal_dir, session.secrets)
+    # Every planned file is checked by the real parsers (here, then on each node) before anything is
+    # written on either node: a config error must not leave one node half-configured.
+    from wizard.drbd.confcheck import check_on_nodes
+    from wizard.flow.configcheck import require_valid
+
+    assert session.context is not None
+    require_valid(session.context, prepared.steps)
+    fatal = [p for p in check_on_nodes(session.context, session.executors) if p.fatal]
+    if fatal:
+        raise ConfigCheckFailed(fatal)
+    j = prepared.journal
+    # Whose data won is fixed by the first forced promote: the journal names it, and it is never redone
+    # on the other node.
+    good = j.good_data_node
+    if good and good != session.spec.master:
+        raise WizardError(
+            f"the journal says {good} holds the good data, but the answers now name {session.spec.master} as "
+            f"master: promoting {session.spec.master} would overwrite {good}'s data. Set cluster.master back to "
+            f"'{good}', or move {session.journal_dir}/journal.json away if you really mean to start over")
+    j.answers = str(Path(session.spec.source).resolve()) if session.spec.source else ""
+    j.answers_digest = session.spec.digest()
+    j.save()
+    engine = Engine(session.executors, j, redactor=session.redactor, confirm=confirm, bus=bus,
+                    diagnose=diagnose_wait, conditions=registry.conditions())
+    return engine.run(prepared.steps)
+
+
+def journal_answers(journal_dir: str) -> str:
+    j = Journal.open(journal_dir)
+    if not j.exists or not j.answers:
+        raise WizardError(
+            f"nothing to resume: no journal in {journal_dir}. Start with `ha-wizard apply --answers FILE` "
+            "(or pass --journal-dir if you used another one)")
+    if not Path(j.answers).exists():
+        raise WizardError(f"the journal points to {j.answers}, which is gone: run "
+                          "`ha-wizard apply --answers FILE` with your answers file")
+    return j.answers

@@ -1,0 +1,44 @@
+"""The tutorial's steps in order, across the parts: nodes, DRBD, services, Heartbeat, the failover test.
+
+Each part builds its own steps (pure functions of the ``PlanContext``); this module only orders them,
+master first where a step runs on both nodes.
+"""
+
+from __future__ import annotations
+
+from wizard.core.actions import Step, WriteFile
+from wizard.core.plan import PlanContext
+from wizard.drbd import render as drbd_render
+from wizard.drbd import steps as drbd
+from wizard.failover import steps as failover
+from wizard.heartbeat import render as heartbeat_render
+from wizard.heartbeat import steps as heartbeat
+from wizard.nodes import steps as nodes
+from wizard.services import steps as services
+
+
+def build_plan(ctx: PlanContext) -> list[Step]:
+    m, p = ctx.order
+    steps: list[Step] = []
+    steps += [nodes.hosts_step(ctx, n) for n in (m, p)]
+    steps += [nodes.mountpoint_step(ctx, n) for n in (m, p)]
+    steps += [drbd.drbd_config_step(ctx, n) for n in (m, p)]
+    steps += [drbd.create_md_step(ctx, n) for n in (m, p)]
+    steps += [drbd.up_step(ctx, n) for n in (m, p)]
+    steps.append(drbd.wait_connected_step(ctx))
+    steps += drbd.first_primary_steps(ctx)
+    steps.append(drbd.wait_sync_step(ctx))
+    steps.append(drbd.mkfs_step(ctx))
+    steps.append(drbd.mount_step(ctx))
+    steps.append(services.services_step(ctx))
+    steps += [heartbeat.heartbeat_files_step(ctx, n) for n in (m, p)]
+    steps += [heartbeat.heartbeat_start_step(ctx, n) for n in (m, p)]
+    steps.append(failover.failover_test_step(ctx))
+    ids = [s.id for s in steps]
+    assert len(ids) == len(set(ids)), f"duplicate step ids: {ids}"
+    return steps
+
+
+def node_files(ctx: PlanContext, node: str) -> list[WriteFile]:
+    """Every configuration file the parts render for ``node`` (for review and the golden tests)."""
+    return [*drbd_render.drbd_files(ctx, node), *heartbeat_render.heartbeat_files(ctx, node)]

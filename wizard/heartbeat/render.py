@@ -1,0 +1,69 @@
+"""Heartbeat's three files, rendered from ``templates/heartbeat/``: ha.cf, haresources and authkeys.
+
+Pure functions of the PlanContext. The files are identical on both nodes (Heartbeat requires it).
+"""
+
+from __future__ import annotations
+
+from wizard.core.actions import WriteFile
+from wizard.core.plan import PlanContext
+from wizard.core.resources import render
+from wizard.services.recipes import load_recipes
+
+HA_CF = "/etc/ha.d/ha.cf"
+HARESOURCES = "/etc/ha.d/haresources"
+AUTHKEYS = "/etc/ha.d/authkeys"
+# Debian 12's heartbeat 3.0.6 installs dopd and drbd-peer-outdater here (older releases used
+# /usr/lib/heartbeat); a gathered fact "heartbeat_libexec" overrides it.
+HEARTBEAT_LIBEXEC = "/usr/libexec/heartbeat"
+
+
+def heartbeat_libexec(ctx: PlanContext) -> str:
+    value = ctx.facts.get("heartbeat_libexec")
+    return value if isinstance(value, str) and value.startswith("/") else HEARTBEAT_LIBEXEC
+
+
+def services(ctx: PlanContext) -> list[str]:
+    """The init scripts Heartbeat starts, from the enabled recipes, in the answers' order."""
+    recipes = load_recipes()
+    return [recipes[r].service for r in ctx.spec.recipes]
+
+
+def haresources_line(ctx: PlanContext) -> str:
+    s = ctx.spec
+    # IPaddr2 uses `ip` (IPaddr would need ifconfig, absent from a modern Debian); drbddisk (shipped by
+    # drbd-utils) replaces the tutorial's datadisk; Filesystem mounts the replicated disk.
+    parts = [s.master, f"IPaddr2::{s.service.vip}/{s.service.netmask}/{s.service.interface}",
+             f"drbddisk::{s.drbd.resource}",
+             f"Filesystem::{s.drbd.device}::{s.storage.mount_point}::{s.storage.filesystem}", *services(ctx)]
+    return " ".join(parts)
+
+
+def ha_cf(ctx: PlanContext) -> str:
+    hb = ctx.spec.heartbeat
+    values = {
+        "keepalive": hb.keepalive, "warntime": hb.warntime, "deadtime": hb.deadtime, "initdead": hb.initdead,
+        "udpport": hb.udpport, "baud": hb.baud, "serial": hb.serial, "media": hb.media,
+        "interface": hb.interface, "auto_failback": hb.auto_failback,
+        "dopd": ctx.spec.drbd.fencing == "dopd", "dopd_path": f"{heartbeat_libexec(ctx)}/dopd",
+        "nodes": [{"name": n.name, "address": n.address} for n in ctx.spec.nodes],
+    }
+    return render("heartbeat/ha.cf.j2", h=values)
+
+
+def haresources(ctx: PlanContext) -> str:
+    return render("heartbeat/haresources.j2", line=haresources_line(ctx))
+
+
+def authkeys(ctx: PlanContext) -> str:
+    return render("heartbeat/authkeys.j2", authkey=ctx.secrets.authkey)
+
+
+def heartbeat_files(ctx: PlanContext, node: str) -> list[WriteFile]:
+    ctx.require_node(node)
+    return [
+        WriteFile(HA_CF, ha_cf(ctx), mode=0o644),
+        WriteFile(HARESOURCES, haresources(ctx), mode=0o644),
+        # Heartbeat refuses to start unless authkeys is mode 600; it holds the key.
+        WriteFile(AUTHKEYS, authkeys(ctx), mode=0o600, secret=True),
+    ]

@@ -1,0 +1,1 @@
+"""What people read: the plan as text/JSON with diffs, the headless event printer, render-to-dir."""
