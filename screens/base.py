@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
@@ -58,8 +58,10 @@ class WizardScreen(Screen[Any]):
     entering = False
     ready = False  # entered and filled (tests wait on it)
     _composed = False
+    _shown: dict[str, str]  # selector -> the value the screen put there (see ``typed``)
 
     def on_mount(self) -> None:
+        self._shown = {}
         compact(self)
         self._composed = True
         self._maybe_enter()
@@ -77,6 +79,7 @@ class WizardScreen(Screen[Any]):
         self.query_one("#topbar", Static).update(line(f" ha-wizard  ·  {self.wapp.step_label(self.NAME)}{mode}"))
         self.query_one("#back", Button).display = self.NAME != "welcome"
         self.load()
+        self.focus_first_empty()
         self.ready = True
 
     def load(self) -> None:
@@ -146,7 +149,39 @@ class WizardScreen(Screen[Any]):
         return self.query_one(selector, Input).value.strip()
 
     def set_value(self, selector: str, value: Any) -> None:
-        self.query_one(selector, Input).value = "" if value is None else str(value)
+        text = "" if value is None else str(value)
+        self.query_one(selector, Input).value = text
+        self._shown[selector] = text
+
+    def typed(self, selector: str) -> bool:
+        """The admin changed this field since the screen filled it."""
+        return self.value(selector) != self._shown.get(selector, "").strip()
+
+    def mark_typed(self, fields: dict[str, str]) -> None:
+        """Tell the draft which fields (selector -> draft key) the admin typed into: no discovered value
+        replaces those."""
+        for selector, key in fields.items():
+            if self.typed(selector):
+                self.st.mark_typed(key)
+
+    def focus_first_empty(self, *, discovered: Collection[str] | None = None) -> None:
+        """On entry the cursor waits in the first field still to fill (or the first field), so the first
+        keys typed land somewhere. After a discovery (``discovered``: the selectors it filled) the cursor
+        moves on only if it sat in one of those: it never leaves a field the admin is typing in."""
+        inputs = [w for w in self.query(Input) if w.display and not w.disabled]
+        empty = next((w for w in inputs if not w.value.strip()), None)
+        if discovered is not None:
+            here = self.app.focused
+            if not isinstance(here, Input) or f"#{here.id}" not in discovered or empty is None:
+                return
+        target = empty or (inputs[0] if inputs else None)
+        if target is not None:
+            target.focus()
 
     def say(self, selector: str, text: str | Content, style: str = "") -> None:
         self.query_one(selector, Static).update(line(text, style) if isinstance(text, str) else text)
+
+    def note(self, selector: str, text: str | Content, style: str = "") -> None:
+        """Like ``say``, for a line that is often empty: it takes no room while it has nothing to say."""
+        self.say(selector, text, style)
+        self.query_one(selector, Static).display = bool(str(text))

@@ -60,16 +60,18 @@ class Core:
                     spec_from_dict(raw, source=answers)
                 except AnswersError as e:
                     problem = str(e)
-        if raw is None:
-            raw = answers_io.spec_to_dict(answers_io.default_spec(self.local_name()))
+        if raw is None:  # a blank start: this machine is the master, everything else is still open
+            me = self.local_name()
+            raw = {"cluster": {"master": me}, "nodes": [{"name": me}, {}]}
         raw, given = answers_io.split_secrets(raw)
+        defaulted = answers_io.defaulted_keys(raw)
         raw = answers_io.complete(raw)
         jd = journal_dir or str(raw["wizard"].get("journal_dir") or DEFAULT_JOURNAL_DIR)
         if journal_dir:
             raw["wizard"]["journal_dir"] = journal_dir  # a replay finds the same journal
         shared, auth = self.resolve_secrets(given, jd)
         st = WizardState(dry_run=dry_run, journal_dir=jd, raw=raw, shared_secret=shared, authkey=auth,
-                         answers_source=answers or "", load_problem=problem)
+                         answers_source=answers or "", load_problem=problem, defaulted=defaulted)
         st.save_path = st.default_save_path()
         if dry_run:
             from wizard.nodes.login import dry_run_known_hosts
@@ -185,6 +187,25 @@ class Core:
 
         m, p = self.roles(session)
         return {"master": node_name(session.executors.get(m)), "peer": node_name(session.executors.get(p))}
+
+    def suggest_peer(self) -> list[Any]:
+        """(worker) Addresses next to this machine that answer SSH: candidates for the peer."""
+        from wizard.nodes.discover import suggest_peer_from_here
+
+        return suggest_peer_from_here()
+
+    def discover(self, session: Any, peer_ssh: str) -> Any:
+        """(worker) The replication link as the nodes see it: ``wizard.nodes.discover.Discovery``."""
+        from wizard.nodes.discover import discover_link
+
+        m, p = self.roles(session)
+        return discover_link(session.executors.get(m), session.executors.get(p), peer_ssh, m)
+
+    def suggest_vip(self, session: Any, address: str, prefix: int, nic: str, taken: list[str]) -> Any:
+        """(worker) A VIP on the master's link that nothing answers on (ping and ARP), or None."""
+        from wizard.nodes.discover import suggest_vip
+
+        return suggest_vip(session.executors.get(session.spec.master), address, prefix, nic, taken)
 
     def link(self, session: Any, address: str) -> Any:
         from wizard.nodes.discover import link_speed

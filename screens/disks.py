@@ -40,7 +40,7 @@ class DisksScreen(WizardScreen):
         for role in ROLES:
             with Horizontal(classes="row"):
                 yield Label("", id=f"label-{role}", classes="label")
-                yield Input(id=f"disk-{role}", placeholder="/dev/sda5", classes="wide-input")
+                yield Input(id=f"disk-{role}", placeholder="a partition, e.g. /dev/sdb1", classes="wide-input")
         with Horizontal(classes="row"):
             yield Label("Mount point", classes="label")
             yield Input(id="mount", placeholder="/replicated", classes="short-input")
@@ -56,7 +56,7 @@ class DisksScreen(WizardScreen):
         st = self.st
         for role in ROLES:
             n = st.node(role)
-            self.query_one(f"#label-{role}", Label).update(f"{n.get('name') or role} disk")
+            self.query_one(f"#label-{role}", Label).update(f"{n.get('name') or role} disk")  # the label is short
             self.set_value(f"#disk-{role}", n.get("disk"))
         self.set_value("#mount", st.raw["storage"].get("mount_point"))
         fs = st.raw["storage"].get("filesystem")
@@ -96,19 +96,40 @@ class DisksScreen(WizardScreen):
         for role, nd in zip(ROLES, table.nodes, strict=False):
             if nd.problem:
                 notes.append(nd.problem)
+            shown = self.st.shown_name(role)  # the table was read under the names of that moment
             for r in nd.rows:
                 found = r.in_use or (f"{r.filesystem} filesystem" if r.filesystem else "free")
-                t.add_row(nd.node, r.device, human(r.size_bytes), r.type, found, key=f"{role}|{r.device}")
+                t.add_row(shown, r.device, human(r.size_bytes), r.type, found, key=f"{role}|{r.device}")
         pairs = [f"{a.device} ↔ {b.device} ({human(a.size_bytes)})" for a, b in table.pairs()]
         if pairs:
             notes.append("Equal-size pairs: " + ", ".join(pairs[:4]))
+        picked = self.offer_pair(table)
+        if picked:
+            notes.append(picked)
         self.say("#facts-status", "\n".join(notes) or "", "$text-muted")
         t.display = t.row_count > 0
         self.assess()
 
+    def offer_pair(self, table: Any) -> str:
+        """The one equal-size pair that is free on both nodes (nothing mounted, no filesystem) becomes the
+        choice, unless the admin already picked: a sentence saying so, or ""."""
+        from wizard.nodes.discover import Found
+
+        free = [(a, b) for a, b in table.pairs() if not a.filesystem and not b.filesystem]
+        if len(free) != 1:
+            return ""
+        self.save()
+        a, b = free[0]
+        src = "the only free equal-size pair (fdisk -l on both nodes)"
+        took = [self.st.offer(f"{role}.disk", Found(row.device, src)) for role, row in zip(ROLES, (a, b), strict=True)]
+        for role in ROLES:
+            self.set_value(f"#disk-{role}", self.st.node(role).get("disk"))
+        return f"discovered: {a.device} ↔ {b.device}, {src}" if any(took) else ""
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         role, dev = str(event.row_key.value).split("|", 1)
         self.set_value(f"#disk-{role}", dev)
+        self.st.mark_typed(f"{role}.disk")  # picked by the admin: no discovery replaces it
         self.assess()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -132,6 +153,7 @@ class DisksScreen(WizardScreen):
 
     def save(self) -> None:
         st = self.st
+        self.mark_typed({"#disk-master": "master.disk", "#disk-peer": "peer.disk", "#mount": "storage.mount_point"})
         for role in ROLES:
             st.node(role)["disk"] = self.value(f"#disk-{role}")
         st.raw["storage"]["mount_point"] = self.value("#mount")

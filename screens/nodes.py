@@ -35,7 +35,7 @@ class NodesScreen(WizardScreen):
         yield Static(line("The peer (slave): how this machine reaches it over SSH, as root.", "$text-muted"))
         with Horizontal(classes="row"):
             yield Label("SSH address", classes="label")
-            yield Input(id="ssh", placeholder="192.168.1.2", classes="wide-input")
+            yield Input(id="ssh", placeholder="the peer's IP address or host name", classes="wide-input")
         with Horizontal(classes="row"):
             yield Label("SSH port", classes="label")
             yield Input(id="port", type="integer", classes="short-input")
@@ -45,6 +45,7 @@ class NodesScreen(WizardScreen):
             yield Button("Check SSH (F5)", id="check")
             yield Button("Install key (F6)", id="install")
         yield Static(id="ssh-status")
+        yield Static(id="peer-hint")
 
     def load(self) -> None:
         st = self.st
@@ -63,8 +64,40 @@ class NodesScreen(WizardScreen):
             self.query_one("#install", Button).disabled = True
             self.say("#ssh-status", "Dry run: Check SSH is read-only (a host key you trust is kept for this "
                                     "run only); installing a key is not done.", "$text-muted")
+        src = st.source_of("peer.ssh")
+        self.note("#peer-hint", f"{peer.get('ssh')}: {src}. Check SSH (F5) to be sure it is the peer." if src else "",
+                 "$text-muted")
+        if not st.demo and not peer.get("ssh") and not peer.get("address") and "peer_hint" not in st.facts:
+            self.note("#peer-hint", "Looking for the peer next to this machine (SSH port) …", "$text-muted")
+            self.peer_worker()
+
+    @work(thread=True, exclusive=True, group="discover")
+    def peer_worker(self) -> None:
+        app, st = self.wapp, self.st
+        try:
+            found = app.detached(app.core.suggest_peer)
+        except Exception:
+            found = []
+        if app.quitting.is_set():
+            return
+        st.facts["peer_hint"] = found
+        app.call_from_thread(self.use_peer_hint, found)
+
+    def use_peer_hint(self, found: list[object]) -> None:
+        """The one address next to this machine that answers SSH becomes the peer's address, unless the
+        admin typed one meanwhile; several are listed for the admin to pick."""
+        self.save()
+        if len(found) == 1 and self.st.offer("peer.ssh", found[0]):
+            self.load()
+            return
+        if found:
+            listed = ", ".join(str(getattr(f, "value", f)) for f in found[:4])
+            self.note("#peer-hint", f"These answer SSH next to this machine: {listed}", "$text-muted")
+        else:
+            self.note("#peer-hint", "")
 
     def save(self) -> None:
+        self.mark_typed({"#ssh": "peer.ssh", "#port": "peer.ssh_port", "#user": "peer.ssh_user"})
         peer = self.st.node("peer")
         peer["ssh"] = self.value("#ssh")
         peer["ssh_port"] = as_int(self.value("#port"))
@@ -130,7 +163,10 @@ class NodesScreen(WizardScreen):
         app.call_from_thread(self.say, "#ssh-status", ("✓ " if result.ok else "✗ ") + result.message,
                              "$text-success" if result.ok else "$text-error")
         if result.ok and result.name:
+            from wizard.nodes.discover import Found
+
             st.facts["peer_uname"] = result.name
+            st.offer("peer.name", Found(result.name, "uname -n on the peer"))
 
     # --- Install key ------------------------------------------------------------------------------------
     def action_install_key(self) -> None:

@@ -48,6 +48,14 @@ class WizardState:
     probe: Any = None  # the read-only (dry-run) Session used for facts
     probe_key: tuple[Any, ...] = ()
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # Discovered values ("peer.name", "master.address", "service.interface" ...) and where they came from.
+    # A discovered value fills a field only while the admin has given none: the field is blank, holds a
+    # schema default nobody chose (``defaulted``, "nodes.N.key" / "section.key"), or was filled by an
+    # earlier discovery (``filled``); once the admin types into it (``typed``) it is theirs.
+    discovered: dict[str, Any] = field(default_factory=dict)
+    defaulted: set[str] = field(default_factory=set)
+    filled: set[str] = field(default_factory=set)
+    typed: set[str] = field(default_factory=set)
 
     # --- nodes by role ------------------------------------------------------------------------------
     @property
@@ -67,15 +75,64 @@ class WizardState:
         """The 1-based [[nodes]] number the validation sentences use."""
         return (self.master_index if role == "master" else self.peer_index) + 1
 
+    def _holder(self, key: str) -> tuple[dict[str, Any], str, str]:
+        """(the dict holding ``key``'s value, the value's name, its ``defaulted`` key)."""
+        section, _, name = key.partition(".")
+        if section in ("master", "peer"):
+            i = self.master_index if section == "master" else self.peer_index
+            return self.raw["nodes"][i], name, f"nodes.{i}.{name}"
+        return self.raw[section], name, key
+
+    def offer(self, key: str, found: Any) -> bool:
+        """Use a discovered value (``wizard.nodes.discover.Found``) for ``key`` unless the admin gave that
+        field; True when it was put into the draft."""
+        self.discovered[key] = found
+        holder, name, dkey = self._holder(key)
+        if key in self.typed:
+            return False
+        if holder.get(name) in ("", None) or dkey in self.defaulted or key in self.filled:
+            if key == "master.name":
+                self.rename_master(found.value)
+            else:
+                holder[name] = found.value
+            self.defaulted.discard(dkey)
+            self.filled.add(key)
+            return True
+        return False
+
+    def mark_typed(self, key: str) -> None:
+        """The admin typed into ``key``'s field: discoveries never replace it again."""
+        self.typed.add(key)
+        self.filled.discard(key)
+        self.defaulted.discard(self._holder(key)[2])
+
+    def current(self, key: str) -> Any:
+        holder, name, _ = self._holder(key)
+        return holder.get(name)
+
+    def source_of(self, key: str) -> str:
+        """Where the field's current value came from, when the wizard discovered it ("" otherwise)."""
+        found = self.discovered.get(key)
+        holder, name, _ = self._holder(key)
+        if found is None or key not in self.filled or holder.get(name) != found.value:
+            return ""
+        return found.source
+
     def rename_master(self, name: str) -> None:
         self.node("master")["name"] = name
         self.raw["cluster"]["master"] = name
 
     def peer_key(self) -> tuple[Any, ...]:
-        """What decides how the peer is reached: facts gathered under another key are stale."""
-        peer, master = self.node("peer"), self.node("master")
-        return (self.demo, peer.get("ssh"), peer.get("address"), peer.get("ssh_port"), peer.get("ssh_user"),
-                peer.get("name"), master.get("name"))
+        """What decides how the peer is reached: facts gathered under another key are stale. The names are
+        not part of it: naming the peer (or learning its `uname -n`) needs no new connection."""
+        peer = self.node("peer")
+        return (self.demo, peer.get("ssh"), peer.get("address"), peer.get("ssh_port"), peer.get("ssh_user"))
+
+    def shown_name(self, role: str) -> str:
+        """How screens name a node: its name, or that it has none yet (never a made-up one)."""
+        from wizard.core.answers import NOT_NAMED
+
+        return str(self.node(role).get("name") or NOT_NAMED[role])
 
     def fresh(self, fact: str) -> Any:
         """A gathered fact, or None when it was gathered for another peer address."""

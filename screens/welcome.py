@@ -78,7 +78,7 @@ class WelcomeScreen(WizardScreen):
             super().on_button_pressed(event)
 
     def resume(self) -> None:
-        from wizard.core.answers import complete, split_secrets
+        from wizard.core.answers import complete, defaulted_keys, split_secrets
 
         j = self.wapp.core.journal(self.st.journal_dir)
         if j.answers:
@@ -88,6 +88,7 @@ class WelcomeScreen(WizardScreen):
                                     "start over and give your answers again"])
                 return
             raw, given = split_secrets(raw)
+            self.st.defaulted = defaulted_keys(raw)
             self.st.raw = complete(raw)
             if given.shared_secret or given.authkey:
                 self.st.shared_secret, self.st.authkey = self.wapp.core.resolve_secrets(given, self.st.journal_dir)

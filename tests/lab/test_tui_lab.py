@@ -1,11 +1,16 @@
-"""Issue 7 in the lab: the TUI, run on node1 the way an admin would run it, brings DRBD up, synced and mounted.
+"""Issues 7 and 17 in the lab: the TUI, run on the first VM the way an admin would run it on a blank start,
+brings DRBD up, synced and mounted.
 
-On the host, a detached 80x24 tmux pane runs ``ssh -tt`` into node1 (its host key pinned, key only), and
-node1 runs the installed ``ha-wizard`` (no subcommand: the TUI) on the lab's answers with a small resync
-rate. The test types through every screen with ``tmux send-keys`` and reads each one back with
-``capture-pane``, as a person would: the peer's host key fingerprint is compared with the one node2 prints,
-each destructive step's modal gets the token it names typed, and the sync bar is watched while it moves.
-Then the nodes themselves are asked: Connected, UpToDate/UpToDate, node1 Primary, /replicated on node1 only.
+The VMs are renamed alpha and bravo first (names the lab never uses on its own, so a made-up name would
+show), and the wizard starts with NO answers file. On the host, a detached 80x24 tmux pane runs ``ssh -tt``
+into alpha (its host key pinned, key only), and alpha runs the installed ``ha-wizard`` (the TUI). The test
+types through every screen with ``tmux send-keys`` and reads each one back with ``capture-pane``, as a
+person would: it confirms what the wizard discovered (the peer next door, its name, the link's addresses
+and NIC, the partition pair, a free VIP) and types only the service name; it compares the peer's host key
+fingerprint with the one bravo prints, types each destructive step's token, and watches the sync bar move
+(the VM-to-VM link is shaped to 32 Mbit/s with `tc`, a slow replication link, so the sync lasts long enough
+to watch). Then the nodes themselves are asked: Connected, UpToDate/UpToDate, alpha Primary, /replicated on
+alpha only, and the saved answers hold the real names.
 
 Every wait polls the pane with a deadline (TCG emulation is slow: minutes for the run); nothing sleeps a
 fixed time. Each screen's text is kept in the test's tmp dir; a failure prints the last one.
@@ -27,18 +32,20 @@ import pytest
 from wizard.lab import Lab
 
 from .wizard_on_node import (
-    ANSWERS,
     JOURNAL_DIR,
     WIZARD,
     clean_pair,
     drbd_line,
     mounts,
-    put_answers,
 )
 
 PRIMARY = "cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate"
 SECONDARY = "cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate"
-SYNC_RATE = "4M"  # 127 MiB at 4 MiB/s: the initial sync lasts long enough to watch the bar move
+NAMES = ("alpha", "bravo")
+INVENTED = re.compile(r"\b(node1|node2|server1|server2)\b")
+#: 127 MiB over a 32 Mbit/s link: the measured link sets the resync cap, and the sync lasts ~35 s.
+SHAPE = "tc qdisc replace dev eth1 root tbf rate 32mbit burst 32kbit latency 50ms"
+UNSHAPE = "tc qdisc del dev eth1 root 2>/dev/null; true"
 #: The Run screen's progress label during the first sync: "initial sync node1 → node2: 12.3%  ·  ..."
 SYNC_PERCENT = re.compile(r"initial sync [^:\n]*: (\d+(?:\.\d+)?)%")
 CONFIRM = re.compile(r"Type '([^']+)' to go ahead")
@@ -119,8 +126,17 @@ class Pane:
 
 
 @pytest.fixture(scope="module")
-def tui_lab(restored_lab: Lab) -> Lab:
-    return restored_lab
+def tui_lab(restored_lab: Lab) -> Iterator[Lab]:
+    """The pair renamed alpha/bravo, its link shaped; both undone at the end for the next modules."""
+    restored_lab.rename(NAMES)
+    try:
+        for n in (1, 2):
+            restored_lab.ssh(n, SHAPE, timeout=60)
+        yield restored_lab
+    finally:
+        for n in (1, 2):
+            restored_lab.ssh(n, UNSHAPE, check=False, timeout=60)
+        restored_lab.rename(None)
 
 
 @pytest.fixture
@@ -146,13 +162,13 @@ def ssh_into_node1(lab: Lab, known_hosts: Path, remote: str) -> str:
     return " ".join(shlex.quote(a) for a in argv) + "; echo SSH-EXITED-$?; sleep 600"
 
 
-def test_tui_on_node1_brings_drbd_up_synced_and_mounted(tui_lab: Lab, wizard_node1: Lab, pane: Pane,
-                                                         tmp_path: Path) -> None:
+def test_tui_blank_start_on_renamed_vms_brings_drbd_up_synced_and_mounted(tui_lab: Lab, wizard_node1: Lab,
+                                                                           pane: Pane, tmp_path: Path) -> None:
     lab = tui_lab
-    clean_pair(lab)  # blank /dev/vdb1 on both, DRBD down, no journal, no known_hosts on node1
-    put_answers(lab, sync_rate=SYNC_RATE)
+    clean_pair(lab)  # blank /dev/vdb1 on both, DRBD down, no journal, no known_hosts on the first VM
+    assert [lab.ssh(n, "uname -n").stdout.strip() for n in (1, 2)] == list(NAMES)
     peer_fp = lab.host_key_fingerprint(2)
-    remote = (f"env -u COLORFGBG TERM=xterm-256color {WIZARD} --answers {ANSWERS} --journal-dir {JOURNAL_DIR}; "
+    remote = (f"env -u COLORFGBG TERM=xterm-256color {WIZARD} --journal-dir {JOURNAL_DIR}; "
               "echo WIZARD-EXITED-$?")
     t0 = time.monotonic()
     pane.start(ssh_into_node1(lab, tmp_path / "known_hosts", remote))
@@ -163,6 +179,9 @@ def test_tui_on_node1_brings_drbd_up_synced_and_mounted(tui_lab: Lab, wizard_nod
               f"--- screens saved in {pane.out} ---")
         raise
 
+    # No screen showed a name that neither the nodes nor the admin gave.
+    shown = sorted({m for p in pane.saved for m in INVENTED.findall(p.read_text())})
+    assert shown == [], f"made-up names on screen: {shown}"
     # What the nodes say, not the screen.
     line1, line2 = drbd_line(lab, 1), drbd_line(lab, 2)
     assert line1.startswith(PRIMARY), line1
@@ -171,49 +190,56 @@ def test_tui_on_node1_brings_drbd_up_synced_and_mounted(tui_lab: Lab, wizard_nod
     assert on1 == [["/dev/drbd0", "/replicated", "ext4"]], on1
     assert not [m for m in mounts(lab, 2) if m[1] == "/replicated" or m[0] == "/dev/drbd0"]
     saved = lab.ssh(1, f"cat {JOURNAL_DIR}/answers.toml", timeout=60).stdout
-    assert f'sync_rate = "{SYNC_RATE}"' in saved, saved
+    for want in ('name = "alpha"', 'name = "bravo"', 'master = "alpha"', 'address = "10.99.0.1"',
+                 'address = "10.99.0.2"', 'interface = "eth1"', 'hostname = "www"', 'disk = "/dev/vdb1"'):
+        assert want in saved, (want, saved)
+    assert not INVENTED.search(saved), saved
 
 
 def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
     gone = ("SSH-EXITED-", "WIZARD-EXITED-", "Traceback")  # the program ended or crashed under us
 
-    # 1 Welcome: a real run (no DRY RUN), no earlier journal.
+    # 1 Welcome: a real run (no DRY RUN), no earlier journal, no answers file.
     screen = pane.wait("Step 1 of 10: Welcome", "No earlier run", timeout=300, bad=gone)
-    # the TUI runs in /root, so it names the file relative to it
-    assert "DRY RUN" not in screen and "Starting from the answers in lab.toml" in flat(screen)
+    assert "DRY RUN" not in screen and "Starting from the answers" not in flat(screen)
     pane.snap("welcome")
     pane.keys("C-n")
 
-    # 2 Nodes: Check SSH (F5) shows node2's fingerprint; it is the one node2 prints, so trust it.
-    pane.wait("Step 2 of 10: Nodes", "SSH address", "10.99.0.2", timeout=120, bad=gone)
+    # 2 Nodes: the wizard finds bravo next door (it answers SSH on 10.99.0.2); Check SSH (F5) shows its
+    # fingerprint, which is the one bravo prints, so trust it.
+    pane.wait("Step 2 of 10: Nodes", "10.99.0.2", "answers SSH", timeout=180, bad=gone)
     pane.snap("nodes")
     pane.keys("F5")
     screen = pane.wait("is a new SSH host", "They match: trust", timeout=120, bad=(*gone, "✗"))
     pane.snap("nodes-host-key")
     shown = re.findall(r"SHA256:[A-Za-z0-9+/=]+", screen)
-    assert peer_fp in shown, f"node2 prints {peer_fp}; the wizard shows {shown}"
+    assert peer_fp in shown, f"bravo prints {peer_fp}; the wizard shows {shown}"
     pane.keys("BTab")  # "Do not trust" has the focus: one step back to "They match: trust"
     pane.keys("Enter")
-    pane.wait("✓ logged in to root@10.99.0.2", "calls itself 'node2'", timeout=180,
+    pane.wait("✓ logged in to root@10.99.0.2", "calls itself 'bravo'", timeout=180,
               bad=(*gone, "Host key not trusted", "✗"))
     pane.snap("nodes-checked")
     pane.keys("C-n")
 
-    # 3 Disks: both nodes' partitions read with fdisk; /dev/vdb1 on each, blank.
-    pane.wait("Step 3 of 10: Disks", "Equal-size pairs: /dev/vdb1 ↔ /dev/vdb1", timeout=300,
-              bad=(*gone, "partitions unknown"))
+    # 3 Disks: both nodes' partitions read with fdisk; the one free pair (/dev/vdb1 on each) is taken.
+    pane.wait("Step 3 of 10: Disks", "discovered: /dev/vdb1 ↔ /dev/vdb1", "bravo", timeout=300,
+              bad=(*gone, "partitions unknown", "not named yet"))
     pane.snap("disks")
     pane.keys("C-n")
 
-    # 4 Hosts: both names match uname -n.
-    pane.wait("Step 4 of 10: Hosts", "master: ✓ 'node1' matches uname -n", "peer: ✓ 'node2' matches uname -n",
-              timeout=300, bad=gone)
+    # 4 Hosts: names match uname -n, the link's addresses and NIC and a free VIP are filled in; the cursor
+    # waits in the service name, the one thing left to type.
+    pane.wait("Step 4 of 10: Hosts", "master: ✓ 'alpha' matches uname -n", "peer: ✓ 'bravo' matches uname -n",
+              "discovered master address 10.99.0.1", timeout=300, bad=gone)
+    screen = pane.wait("VIP 10.99.0.", "suggestion", timeout=180, bad=(*gone, "No free VIP found"))
     pane.snap("hosts")
+    pane.type("www")
+    pane.wait("www", timeout=60, bad=gone)
+    pane.snap("hosts-typed")
     pane.keys("C-n")
 
-    # 5 DRBD tuning: the small resync rate from the answers; wait for the link measurement like a person.
-    screen = pane.wait("Step 5 of 10: DRBD tuning", "Resync rate", timeout=120, bad=gone)
-    assert re.search(rf"Resync rate\s+.*{SYNC_RATE}", screen), screen
+    # 5 DRBD tuning: nothing typed; wait for the link measurement like a person.
+    pane.wait("Step 5 of 10: DRBD tuning", "Resync rate", timeout=120, bad=gone)
     pane.wait_gone("Measuring the replication link", timeout=300)
     pane.snap("drbd")
     pane.keys("C-n")

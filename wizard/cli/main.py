@@ -39,8 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["lab"]:
+        # The lab has its own parser (its options may come first: `ha-wizard lab --lab-dir D up`), and its
+        # own help: hand it every word after "lab".
+        from wizard.lab.__main__ import main as lab_main
+
+        return lab_main(words[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     from wizard.errors import WizardError
 
     try:

@@ -35,6 +35,8 @@ from wizard.core.spec import (
 from wizard.errors import AnswersError
 
 SECRET_KEYS = {("drbd", "shared_secret"), ("heartbeat", "authkey")}
+# What a draft calls a node that has no name yet (see ``draft_spec``).
+NOT_NAMED = {"master": "master (not named yet)", "peer": "peer (not named yet)"}
 
 
 # --- reading -------------------------------------------------------------------------------------------
@@ -113,6 +115,22 @@ def spec_to_dict(spec: Spec, secrets: SecretsInAnswers | None = None) -> dict[st
     return raw
 
 
+def defaulted_keys(raw: dict[str, Any]) -> set[str]:
+    """The keys ``complete`` fills with a schema default because ``raw`` does not give them: "section.key",
+    and "nodes.N.key" (N = 0, 1). The wizard may replace these with discovered values; never the others."""
+    out: set[str] = set()
+    for name, schema in SECTIONS.items():
+        sec = raw.get(name)
+        sec = sec if isinstance(sec, dict) else {}
+        out |= {f"{name}.{k}" for k, d in schema.items() if d is not REQUIRED and k not in sec}
+    given = raw.get("nodes")
+    given = given if isinstance(given, list) else []
+    for i in range(2):
+        n = given[i] if i < len(given) and isinstance(given[i], dict) else {}
+        out |= {f"nodes.{i}.{k}" for k, d in NODE_KEYS.items() if d is not REQUIRED and k not in n}
+    return out
+
+
 def complete(raw: dict[str, Any]) -> dict[str, Any]:
     """A full draft: every section and key present (defaults, "" for required ones), two nodes.
 
@@ -189,9 +207,15 @@ def draft_spec(raw: dict[str, Any]) -> Spec:
     master = str(full["cluster"].get("master") or nodes[0]["name"] or _local_name())
     if not nodes[0]["name"] and nodes[1]["name"] != master:
         nodes[0]["name"] = master
+    # A node nobody has named yet is labelled as such, never given a made-up host name: the label is all
+    # the screens show until the admin types a name or the wizard reads the node's `uname -n`.
+    mi = 0 if nodes[0]["name"] == master or nodes[1]["name"] != master else 1
     for i, n in enumerate(nodes):
-        if not n["name"] or (i == 1 and n["name"] == nodes[0]["name"]):
-            n["name"] = f"node{i + 1}" if nodes[1 - i]["name"] != f"node{i + 1}" else f"node{i + 3}"
+        role = "master" if i == mi else "peer"
+        if not n["name"]:
+            n["name"] = NOT_NAMED[role]
+        elif i == 1 and n["name"] == nodes[0]["name"]:
+            n["name"] = f"{n['name']} (the {role}, same name twice)"
     if master not in (nodes[0]["name"], nodes[1]["name"]):
         master = nodes[0]["name"]
     sec = {name: typed(full[name], {k: v for k, v in schema.items() if (name, k) not in SECRET_KEYS})

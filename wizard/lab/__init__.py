@@ -1,7 +1,7 @@
 """The ha-wizard lab: two real Debian 12 VMs (kernel DRBD 8.4 + Heartbeat 3) under qemu, for tests and demos.
 
 ``Lab`` boots node1 and node2 from a cached image (see ``image``), linked by a private VM-to-VM network,
-each reachable from the host only through ``127.0.0.1:<port>`` SSH. ``python -m wizard.lab`` drives it.
+each reachable from the host only through ``127.0.0.1:<port>`` SSH. ``ha-wizard lab`` drives it.
 """
 
 from wizard.lab.common import LabError, default_lab_dir

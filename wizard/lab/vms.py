@@ -33,6 +33,22 @@ LINK_PREFIX = "10.99.0"  # eth1 of nodeN is 10.99.0.N/24
 DATA_PART_START = 2048  # sectors: the partition starts at 1 MiB, like fdisk's default
 
 
+HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def check_names(names: Sequence[str]) -> tuple[str, ...]:
+    """Two different lower-case host names for node1 and node2, or a LabError saying what is wrong."""
+    got = tuple(n.strip() for n in names)
+    if len(got) != len(NODES):
+        raise LabError(f"give {len(NODES)} host names, one per VM, like --names alpha,bravo (got {len(got)})")
+    bad = [n for n in got if not HOST_NAME.match(n)]
+    if bad:
+        raise LabError(f"not a host name: {', '.join(map(repr, bad))} (use a-z, 0-9 and '-', like alpha)")
+    if len(set(got)) != len(got):
+        raise LabError(f"the two VMs need different names (got {got[0]!r} twice)")
+    return got
+
+
 class SshError(LabError):
     """A command run in a lab VM over SSH failed (non-zero exit with check=True, or timed out)."""
 
@@ -57,13 +73,15 @@ class Lab:
     """The two-VM lab. ``up()`` boots it, ``down()`` stops it; the rest reaches into a running node.
 
     *name* separates independent labs sharing one image cache (the pytest tier uses its own, so a session
-    never stops VMs a user started with ``python -m wizard.lab up``).
+    never stops VMs a user started with ``ha-wizard lab up``).
     """
 
     def __init__(self, lab_dir: Path | None = None, *, name: str = "default", data_disk_mib: int = 128,
-                 memory_mib: int = 768, boot_timeout: float = 240.0) -> None:
+                 memory_mib: int = 768, boot_timeout: float = 240.0, names: Sequence[str] | None = None) -> None:
         self.lab_dir = (lab_dir or default_lab_dir()).resolve()
         self.name = name
+        # The VMs' host names (`uname -n`); None = node1/node2, or what a running lab was started with.
+        self._names: tuple[str, ...] | None = check_names(names) if names else None
         self.run_dir = self.lab_dir / "run" / name
         self.data_disk_mib = data_disk_mib
         self.memory_mib = memory_mib
@@ -71,7 +89,7 @@ class Lab:
         self.image: Image | None = None
         self.timings: dict[str, float] = {}
         self._ports: dict[int, dict[str, int]] = {}
-        self._load_state()
+        self._load_state(keep_names=names is not None)
 
     # ----------------------------------------------------------------------------------------- paths
     @property
@@ -83,6 +101,10 @@ class Lab:
     def cluster_key(self) -> Path:
         """The node-to-node key: the same file is /root/.ssh/id_ed25519 on both VMs."""
         return self.lab_dir / "keys" / CLUSTER_KEY
+
+    def node_name(self, n: int) -> str:
+        """Node *n*'s host name inside the VM (its `uname -n`)."""
+        return self._names[n - 1] if self._names else f"node{n}"
 
     def _file(self, n: int, suffix: str) -> Path:
         return self.run_dir / f"node{n}.{suffix}"
@@ -127,6 +149,8 @@ class Lab:
                     secs = waits[n].result()
                     self.timings[f"node{n}_boot_to_ssh_secs"] = secs
                     record_timing(self.lab_dir, f"node{n}_boot_to_ssh_secs", secs, lab=self.name)
+            for n in NODES:
+                self._apply_name(n)
         except BaseException:
             self.down(keep_disks=True)  # Ctrl-C or failure: never leave VMs behind
             raise
@@ -144,7 +168,7 @@ class Lab:
         for n in NODES:
             pid = self._pid(n)
             ok = pid is not None and self.ssh(n, "true", check=False, timeout=20).returncode == 0
-            out.append(NodeStatus(n, f"node{n}", pid is not None, pid, self._ports.get(n, {}).get("ssh"), ok))
+            out.append(NodeStatus(n, self.node_name(n), pid is not None, pid, self._ports.get(n, {}).get("ssh"), ok))
         return out
 
     def is_running(self, n: int) -> bool:
@@ -162,6 +186,7 @@ class Lab:
             self.ssh(n, "sync", check=False, timeout=60)  # what the guest wrote, keep it
             self._stop(n)
         secs = self._wait_ssh(n, self._start_qemu(n))
+        self._apply_name(n)
         self.timings[f"node{n}_restart_to_ssh_secs"] = secs
         record_timing(self.lab_dir, f"node{n}_restart_to_ssh_secs", secs, lab=self.name)
         return secs
@@ -353,14 +378,34 @@ class Lab:
             log.info("node%d: qemu pid %d stopped (%s)", n, pid, sig.name)
         self._file(n, "pid").unlink(missing_ok=True)
 
+    def rename(self, names: Sequence[str] | None) -> None:
+        """Give the running VMs other host names (None: node1 and node2 again); kept across ``restart``."""
+        self._names = check_names(names) if names else None
+        self._save_state()
+        for n in NODES:
+            if self.is_running(n):
+                name = self.node_name(n)
+                self.ssh(n, f"echo {name} > /etc/hostname && hostname {name}", timeout=60)
+
+    def _apply_name(self, n: int) -> None:
+        """Give node *n* its host name when the lab was started with other names than nodeN. The boot
+        script names each VM nodeN at every boot; this renames it right after, before anyone logs in."""
+        if self._names is None:
+            return
+        name = self.node_name(n)
+        self.ssh(n, f"echo {name} > /etc/hostname && hostname {name}", timeout=60)
+
     def _save_state(self) -> None:
-        state = {"image": str(self.image.dir) if self.image else None, "ports": self._ports}
+        state = {"image": str(self.image.dir) if self.image else None, "ports": self._ports,
+                 "names": list(self._names) if self._names else None}
         (self.run_dir / "lab.json").write_text(json.dumps(state, indent=2) + "\n")
 
-    def _load_state(self) -> None:
+    def _load_state(self, keep_names: bool = False) -> None:
         try:
             state = json.loads((self.run_dir / "lab.json").read_text())
             self._ports = {int(n): dict(p) for n, p in state["ports"].items()}
+            if not keep_names and state.get("names"):
+                self._names = tuple(state["names"])
             if state.get("image") and Path(state["image"], "manifest.json").exists():
                 self.image = Image(Path(state["image"]), Path(state["image"]).name, True, 0.0)
         except (OSError, ValueError, KeyError, TypeError):

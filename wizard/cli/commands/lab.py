@@ -1,15 +1,16 @@
-"""ha-wizard lab up|down|status|ssh: two throwaway VMs to rehearse on (see README)."""
+"""ha-wizard lab up|wizard|down|status|ssh: two throwaway VMs to rehearse on (see README)."""
 
 from __future__ import annotations
 
 import argparse
 
 NAME = "lab"
-HELP = "rehearse on two throwaway VMs with real DRBD + Heartbeat: lab up | down | status | ssh N"
+HELP = "rehearse on two throwaway VMs with real DRBD + Heartbeat: lab up | wizard | down | status | ssh N"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("lab_args", nargs=argparse.REMAINDER, help="up | down | status | ssh N [command]")
+    p.add_argument("lab_args", nargs=argparse.REMAINDER,
+                   help="up [--names A,B] | wizard | down | status | ssh N [command]")
 
 
 def run(args: argparse.Namespace) -> int:
