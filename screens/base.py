@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
@@ -163,6 +163,23 @@ class WizardScreen(Screen[Any]):
         for selector, key in fields.items():
             if self.typed(selector):
                 self.st.mark_typed(key)
+
+    def read_fact(self, fact: str, fn: Callable[..., Any], *args: Any, show: Callable[[Any], None],
+                  fail: Callable[[str], None]) -> None:
+        """(worker thread) ``fn(probe session, *args)``, remembered as ``fact`` for this peer and handed to
+        ``show`` on the UI thread; on an error ``fail`` gets its sentence (the screen keeps working: the admin
+        types what could not be read)."""
+        app, st = self.wapp, self.st
+        key = st.peer_key()
+        try:
+            session = app.detached(app.core.probe_session, st, app.ask_host_key)
+            value = app.detached(fn, session, *args)
+        except Exception as e:
+            if not app.quitting.is_set():
+                app.call_from_thread(fail, str(e))
+            return
+        st.remember(fact, value, key)
+        app.call_from_thread(show, value)
 
     def focus_first_empty(self, *, discovered: Collection[str] | None = None) -> None:
         """On entry the cursor waits in the first field still to fill (or the first field), so the first

@@ -74,18 +74,8 @@ class DisksScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="facts")
     def gather(self) -> None:
-        app, st = self.wapp, self.st
-        key = st.peer_key()
-        try:
-            session = app.detached(app.core.probe_session, st, app.ask_host_key)
-            table = app.detached(app.core.disks, session)
-        except Exception as e:  # the screen keeps working with typed paths
-            if app.quitting.is_set():
-                return
-            app.call_from_thread(self.say, "#facts-status", f"partitions unknown: {e}", "$text-warning")
-            return
-        st.remember("disks", table, key)
-        app.call_from_thread(self.show_table, table)
+        self.read_fact("disks", self.wapp.core.disks, show=self.show_table,
+                       fail=lambda e: self.say("#facts-status", f"partitions unknown: {e}", "$text-warning"))
 
     def show_table(self, table: Any) -> None:
         from wizard.disks.table import human

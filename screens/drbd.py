@@ -99,18 +99,9 @@ class DrbdScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="facts")
     def link_worker(self) -> None:
-        app, st = self.wapp, self.st
-        key = st.peer_key()
-        try:
-            session = app.detached(app.core.probe_session, st, app.ask_host_key)
-            link = app.detached(app.core.link, session, str(st.node("master").get("address") or ""))
-        except Exception as e:
-            if app.quitting.is_set():
-                return
-            app.call_from_thread(self.say, "#link", f"link speed not measured ({e})", "$text-muted")
-            return
-        st.remember("link", link, key)
-        app.call_from_thread(self.show_link, link)
+        self.read_fact("link", self.wapp.core.link, str(self.st.node("master").get("address") or ""),
+                       show=self.show_link,
+                       fail=lambda e: self.say("#link", f"link speed not measured ({e})", "$text-muted"))
 
     def show_link(self, link: object) -> None:
         self.say("#link", f"{link.note}. Empty = measure it when applying.", "$text-muted")  # type: ignore[attr-defined]

@@ -63,7 +63,7 @@ class HostsScreen(WizardScreen):
         st = self.st
         if st.fresh("names") is None:
             self.names_worker()
-        if st.fresh("link") is None and self._reachable_peer():
+        if st.fresh("discovery") is None and self._reachable_peer():
             self.note("#discovered", "Reading the replication link from both nodes …", "$text-muted")
             self.link_worker()
 
@@ -105,19 +105,10 @@ class HostsScreen(WizardScreen):
     # --- discovery (worker threads): facts the admin need not retype -----------------------------------
     @work(thread=True, exclusive=True, group="discover")
     def link_worker(self) -> None:
-        app, st = self.wapp, self.st
-        key = st.peer_key()
-        peer = st.node("peer")
-        try:
-            session = app.detached(app.core.probe_session, st, app.ask_host_key)
-            found = app.detached(app.core.discover, session, str(peer.get("ssh") or peer.get("address")))
-        except Exception as e:  # the form works without it: the admin types what is missing
-            if app.quitting.is_set():
-                return
-            app.call_from_thread(self.note, "#discovered", f"link not read: {e}", "$text-muted")
-            return
-        st.remember("link", found, key)
-        app.call_from_thread(self.use_discovery, found)
+        peer = self.st.node("peer")
+        self.read_fact("discovery", self.wapp.core.discover, str(peer.get("ssh") or peer.get("address")),
+                       show=self.use_discovery,
+                       fail=lambda e: self.note("#discovered", f"link not read: {e}", "$text-muted"))
 
     def use_discovery(self, found: object) -> None:
         """Put what the nodes told into the fields the admin has not typed, then look for a free VIP."""
@@ -182,8 +173,7 @@ class HostsScreen(WizardScreen):
         if role == "master":
             return self.wapp.core.local_name()
         names = self.st.fresh("names") or {}
-        link = self.st.fresh("link")
-        found = getattr(link, "peer_name", None)
+        found = getattr(self.st.fresh("discovery"), "peer_name", None)
         return names.get("peer") or self.st.facts.get("peer_uname") or (found.value if found else None)
 
     def name_mismatches(self) -> list[str]:
