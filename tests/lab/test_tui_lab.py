@@ -136,6 +136,7 @@ def tui_lab(restored_lab: Lab) -> Iterator[Lab]:
     finally:
         for n in (1, 2):
             restored_lab.ssh(n, UNSHAPE, check=False, timeout=60)
+        clean_pair(restored_lab)  # under the names the pair was set up with (drbdadm finds its `on` sections)
         restored_lab.rename(None)
 
 

@@ -204,7 +204,9 @@ class Lab:
         script = (
             "systemctl stop heartbeat >/dev/null 2>&1; "
             "for m in $(awk '$1 ~ /^\\/dev\\/drbd/ {print $2}' /proc/mounts); do umount \"$m\"; done; "
-            "if [ -e /proc/drbd ]; then drbdadm down all >/dev/null 2>&1; rmmod drbd 2>/dev/null; fi; "
+            # drbdsetup, not drbdadm: it needs no config naming this host (the VM may have been renamed)
+            "if [ -e /proc/drbd ]; then for r in $(drbdsetup show 2>/dev/null | awk '/^resource/ {print $2}'); "
+            "do drbdsetup down \"$r\"; done; drbdadm down all >/dev/null 2>&1; rmmod drbd 2>/dev/null; fi; "
             "wipefs -q -a /dev/vdb1 && "
             "{ blkdiscard -f -z /dev/vdb1 2>/dev/null || dd if=/dev/zero of=/dev/vdb1 bs=1M status=none; "
             "} ; sync; wipefs /dev/vdb1 | grep -q . && exit 3; exit 0"
