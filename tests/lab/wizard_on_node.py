@@ -169,7 +169,7 @@ def summary_line(out: str) -> str:
 
 
 def not_implemented_in(summary: str) -> set[str]:
-    m = re.search(r"not implemented yet: (.*?)\.$", summary)
+    m = re.search(r"not implemented yet: ([^;.]*)", summary)
     return {s.strip() for s in m.group(1).split(",")} if m else set()
 
 

@@ -57,6 +57,6 @@ def run_headless(args: argparse.Namespace, answers: str, *, resuming: bool = Fal
         session.close()
     console.print(f"\nDone: {len(summary.done)} steps run, {len(summary.skipped)} already in place"
                   + (f", {len(summary.not_implemented)} not implemented yet: "
-                     + ", ".join(summary.not_implemented) if summary.not_implemented else "") + ".",
-                  highlight=False)
+                     + ", ".join(summary.not_implemented) if summary.not_implemented else "")
+                  + f"; {printer.summary()}.", highlight=False, markup=False)
     return 0

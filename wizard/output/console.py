@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from wizard.core.events import Output, StepFinished, StepStarted, WaitProgress
@@ -24,6 +25,12 @@ class EventPrinter:
         self.verbose = verbose
         self.progress: Progress | None = None
         self.task: TaskID | None = None
+        self.started = time.monotonic()
+        self._step_start: dict[str, float] = {}
+        self._step_host: dict[str, str] = {}
+        # the sync's speed samples (seconds into the wait, bytes/s) and how long it lasted, for the summary
+        self._sync: list[tuple[float, float]] = []
+        self.sync_secs: float | None = None
         self.log = None
         if log_path is not None:
             try:
@@ -41,8 +48,12 @@ class EventPrinter:
 
     def __call__(self, ev: Any) -> None:
         if isinstance(ev, StepStarted):
+            self._step_start[ev.step_id] = time.monotonic()
+            self._step_host[ev.step_id] = ev.host
             self._log(f"step {ev.step_id} on {ev.host}: {ev.title}")
-            self.console.print(f"[bold]▶ [{ev.host}][/bold] {ev.title}", highlight=False)
+            # escaped: "[node1]" would otherwise be read as rich markup and vanish from the line
+            self.console.print(f"[bold]▶ {escape(f'[{ev.host}]')}[/bold] {escape(self.redact(ev.title))}",
+                               highlight=False)
         elif isinstance(ev, Output):
             self._log(ev.text)
             if self.verbose:
@@ -51,10 +62,25 @@ class EventPrinter:
             self._progress(ev)
         elif isinstance(ev, StepFinished):
             self._stop_progress()
-            self._log(f"step {ev.step_id}: {ev.status} {ev.detail}")
+            secs = time.monotonic() - self._step_start.get(ev.step_id, time.monotonic())
+            host = self._step_host.get(ev.step_id, "")
+            self._log(f"step {ev.step_id} on {host}: {ev.status} in {secs:.1f} s {ev.detail}")
             mark = MARKS.get(ev.status, ev.status)
-            extra = f" — {self.redact(ev.detail)}" if ev.detail and ev.status != "failed" else ""
-            self.console.print(f"  {mark} {ev.status}{extra}", highlight=False)
+            extra = f" — {escape(self.redact(ev.detail))}" if ev.detail and ev.status != "failed" else ""
+            self.console.print(f"  {mark} {ev.status} on {escape(host)} in {secs:.1f} s{extra}", highlight=False)
+
+    def summary(self) -> str:
+        """The run's total time and, when a sync ran, its average speed (time-weighted over its samples)."""
+        total = time.monotonic() - self.started
+        out = f"took {_hms(total)}"
+        if self.sync_secs is not None and self._sync:
+            moved, last = 0.0, 0.0
+            for at, speed in self._sync:
+                moved += speed * (at - last)
+                last = at
+            avg = moved / last if last > 0 else self._sync[-1][1]
+            out += f"; the initial sync took {_hms(self.sync_secs)} at {avg / 1048576:.1f} MiB/s on average"
+        return out
 
     def _progress(self, ev: WaitProgress) -> None:
         if self.progress is None:
@@ -66,6 +92,10 @@ class EventPrinter:
             self.task = self.progress.add_task(ev.what, total=100.0, info="")
         assert self.task is not None
         if ev.percent is not None:
+            if ev.speed_bytes_s and ev.percent < 100.0:
+                self._sync.append((ev.elapsed, ev.speed_bytes_s))
+            if ev.percent >= 100.0:
+                self.sync_secs = ev.elapsed
             parts = [f"{ev.percent:5.1f}%"]
             if ev.percent < 100.0:  # once done, the last speed/ETA figures mean nothing
                 if ev.speed_bytes_s:
