@@ -333,6 +333,14 @@ def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], out: _
     sv = s["service"]
     if sv["vip"] is not None:
         _check_vip(ipaddress.ip_address(sv["vip"]), sv["netmask"], nodes, out)
+    d = s["drbd"]
+    if d["timeout"] >= 10 * min(d["connect_int"], d["ping_int"]):
+        out.add(f"drbd.timeout = {d['timeout']}: must be below drbd.connect_int ({d['connect_int']} s) and "
+                f"drbd.ping_int ({d['ping_int']} s); it counts tenths of a second, so at most "
+                f"{10 * min(d['connect_int'], d['ping_int']) - 1}")
+    if d["fencing"] == "dopd" and d["version"] == "9":
+        out.add('drbd.fencing = \'dopd\': works with DRBD 8.x only (DRBD 9 no longer exports DRBD_PEER); '
+                'use fencing = "none"')
     hb = s["heartbeat"]
     if hb["deadtime"] <= hb["keepalive"] * 2:
         out.add(f"heartbeat.deadtime = {hb['deadtime']}: must be well above keepalive "

@@ -187,7 +187,7 @@ def crypto_name(v: Any) -> str | None:
     return None if _TOKEN.match(v) else "a kernel hash name like sha1 or sha256"
 
 
-_MAIL = re.compile(r"^[A-Za-z0-9._%+-]+(@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)?$")
+_MAIL = re.compile(r"^[A-Za-z0-9._%+-]+(@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)?$")  # within drbd confcheck's NOTIFY_RE
 
 
 def mail_address(v: Any) -> str | None:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from wizard.errors import WizardError
+
 # every 8.x connection state (drbd_strings.c), plus DRBD 9's Connecting/Established/Off
 CONNECTION_STATES = (
     "StandAlone", "Disconnecting", "Unconnected", "Timeout", "BrokenPipe", "NetworkFailure",
@@ -22,6 +24,22 @@ CONNECTION_STATES = (
     "PausedSyncT", "VerifyS", "VerifyT", "Ahead", "Behind", "Unconfigured",
 )
 SYNCING = frozenset({"SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "VerifyS", "VerifyT"})
+
+
+@dataclass(frozen=True)
+class DrbdPeer:
+    """One peer of a DRBD 9 device (a resource may have several: three nodes or more)."""
+
+    name: str
+    connection: str  # Connected, Connecting, StandAlone ...
+    role: str
+    peer_disk: str
+    replication: str  # Established, SyncSource, SyncTarget, Off ...
+    done: float | None = None  # resync percent, while one runs
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "connection": self.connection, "role": self.role,
+                "peer_disk": self.peer_disk, "replication": self.replication, "done": self.done}
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,13 @@ class DrbdDevice:
     want_kib_s: int | None = None
     resource: str | None = None  # DRBD 9 resource name
     counters: tuple[tuple[str, int], ...] = ()  # ns nr dw dr al bm lo pe ua ap ep (KiB or counts)
+    volume: int | None = None  # DRBD 9
+    peers: tuple[DrbdPeer, ...] = ()  # DRBD 9: every peer; roles/disk_states show the first one
+
+    @property
+    def name(self) -> str:
+        """drbd0, or resource/volume when the minor is not known (plain `drbdadm status` omits it)."""
+        return f"drbd{self.minor}" if self.minor >= 0 else f"{self.resource}/{self.volume or 0}"
 
     def counter(self, name: str) -> int | None:
         return dict(self.counters).get(name)
@@ -48,7 +73,9 @@ class DrbdDevice:
         return {"minor": self.minor, "cs": self.cs, "roles": list(self.roles),
                 "disk_states": list(self.disk_states), "protocol": self.protocol,
                 "sync_percent": self.sync_percent, "oos_kib": self.oos_kib,
-                "speed_kib_s": self.speed_kib_s, "finish": self.finish}
+                "speed_kib_s": self.speed_kib_s, "finish": self.finish} | (
+                {"resource": self.resource, "volume": self.volume, "peers": [p.to_json() for p in self.peers]}
+                if self.resource is not None else {}) | ({"minor": None} if self.minor < 0 else {})
 
 
 @dataclass(frozen=True)
@@ -138,13 +165,24 @@ def _cs(connection: str | None, replication: str | None) -> str:
     return connection or "StandAlone"
 
 
+def _peer(name: Any, conn: Mapping | None, pd: Mapping | None) -> DrbdPeer:
+    connection = str((conn or {}).get("connection") or "Connected")
+    replication = (pd or {}).get("replication") or ("Established" if connection == "Connected" else "Off")
+    done = (pd or {}).get("done")
+    return DrbdPeer(str(name), connection, str((conn or {}).get("role") or "Unknown"),
+                    str((pd or {}).get("peer-disk") or "DUnknown"), str(replication),
+                    round(float(done), 2) if done not in (None, "") and replication in SYNCING else None)
+
+
 def _v9_device(resource: Mapping, device: Mapping, conn: Mapping | None, peer: Mapping | None,
-               *, percent: Any, oos: Any, speed_mib: Any, eta: Any, total_sectors: Any) -> DrbdDevice:
+               *, percent: Any, oos: Any, speed_mib: Any, eta: Any, total_sectors: Any,
+               peers: tuple[DrbdPeer, ...] = ()) -> DrbdDevice:
     replication = peer.get("replication") if peer else None
     if replication not in SYNCING:  # "change" lines leave stale done:/dbdt1:/eta: from the resync behind
         percent = speed_mib = eta = total_sectors = None
+    minor = device.get("minor")
     return DrbdDevice(
-        minor=int(device["minor"]),
+        minor=int(minor) if minor not in (None, "") else -1,
         cs=_cs(conn.get("connection") if conn else None, peer.get("replication") if peer else None),
         roles=(str(resource.get("role", "Unknown")), str(conn.get("role", "Unknown")) if conn else "Unknown"),
         disk_states=(str(device.get("disk", "DUnknown")),
@@ -156,6 +194,8 @@ def _v9_device(resource: Mapping, device: Mapping, conn: Mapping | None, peer: M
         total_kib=int(total_sectors) // 2 if total_sectors not in (None, 0) else None,
         left_kib=int(oos) if oos is not None and replication in SYNCING else None,
         resource=str(resource.get("name")),
+        volume=int(device["volume"]) if str(device.get("volume", "")).isdigit() else None,
+        peers=peers,
     )
 
 
@@ -170,7 +210,16 @@ def parse_drbdsetup_status_json(text: str, version: str | None = None) -> DrbdSt
             pd = next((p for p in (conn or {}).get("peer_devices", []) if p.get("volume") == dev.get("volume")),
                       None)
             r = {"name": res.get("name"), "role": res.get("role")}
-            d = {"minor": dev.get("minor"), "disk": dev.get("disk-state")}
+            d = {"minor": dev.get("minor"), "disk": dev.get("disk-state"), "volume": dev.get("volume")}
+            peers = []
+            for cn in conns:
+                cpd: dict[str, Any] = next(
+                    (x for x in cn.get("peer_devices", []) if x.get("volume") == dev.get("volume")), {})
+                peers.append(_peer(cn.get("name"), {"connection": cn.get("connection-state"),
+                                                    "role": cn.get("peer-role")},
+                                   {"replication": cpd.get("replication-state"),
+                                    "peer-disk": cpd.get("peer-disk-state"),
+                                    "done": cpd.get("percent-resync-done")} if cpd else None))
             c = {"connection": conn.get("connection-state"), "role": conn.get("peer-role")} if conn else None
             p = ({"replication": pd.get("replication-state"), "peer-disk": pd.get("peer-disk-state")}
                  if pd else None)
@@ -178,7 +227,7 @@ def parse_drbdsetup_status_json(text: str, version: str | None = None) -> DrbdSt
             devices.append(_v9_device(
                 r, d, c, p, percent=pd.get("percent-resync-done"), oos=pd.get("out-of-sync"),
                 speed_mib=pd.get("db1/dt1 [MiB/s]"), eta=pd.get("estimated-seconds-to-finish"),
-                total_sectors=pd.get("rs-total")))
+                total_sectors=pd.get("rs-total"), peers=tuple(peers)))
     return DrbdStatus(version, tuple(devices), None)
 
 
@@ -207,14 +256,89 @@ def parse_events2(text: str, version: str | None = None) -> DrbdStatus:
         if kind != "device":
             continue
         res = objs.get(("resource", name, "", ""), {})
-        conn_key = next((k for k in objs if k[0] == "connection" and k[1] == name), None)
+        conn_keys = [k for k in objs if k[0] == "connection" and k[1] == name]
+        conn_key = conn_keys[0] if conn_keys else None
         conn = objs.get(conn_key) if conn_key else None
         peer = objs.get(("peer-device", name, conn_key[2], volume)) if conn_key else None
         pf = peer or {}
-        devices.append(_v9_device(res | {"name": name}, dev, conn, peer, percent=pf.get("done"),
+        peers = tuple(_peer(objs[k].get("conn-name", k[2]), objs[k],
+                            objs.get(("peer-device", name, k[2], volume))) for k in conn_keys)
+        devices.append(_v9_device(res | {"name": name}, dev | {"volume": volume}, conn, peer, percent=pf.get("done"),
                                   oos=pf.get("out-of-sync"), speed_mib=pf.get("dbdt1"), eta=pf.get("eta"),
-                                  total_sectors=None))
+                                  total_sectors=None, peers=peers))
     return DrbdStatus(version, tuple(sorted(devices, key=lambda d: d.minor)), None)
+
+
+_STATUS_HEAD = re.compile(r"^\s*[^\s:#]+\s+(?:node-id:\d+\s+)?role:\w+")
+_NO_DRBD = re.compile(r"No currently configured DRBD found|: No such resource")
+
+
+def _kv(tokens: list[str]) -> dict[str, str]:
+    return dict(t.split(":", 1) for t in tokens if ":" in t)
+
+
+def parse_drbdadm_status(text: str, version: str | None = None) -> DrbdStatus:
+    """``drbdadm status`` / ``drbdsetup status`` text (DRBD 9), plain or ``--verbose --statistics``.
+
+    The layout is by indentation: a resource line (``NAME role:...``), its devices (``disk:`` alone, or
+    ``volume:N ...`` with several volumes), then one line per peer (``PEER role:...`` or
+    ``PEER connection:...``) with its peer devices (``peer-disk:``/``replication:`` or ``volume:N ...``).
+    With --statistics, more ``key:value`` lines continue the object above them. Text pasted into a ticket
+    often loses its indentation, so a resource is also recognised by starting the text, following a blank
+    line, or carrying ``suspended:``."""
+    lines = [ln.rstrip() for ln in text.splitlines()]
+    indents = {len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()}
+    flat = len(indents) <= 1
+    resources: list[dict[str, Any]] = []
+    res: dict[str, Any] | None = None
+    conn: dict[str, Any] | None = None
+    last: dict[str, str] | None = None
+    blank = True
+    res_indent = 0
+    for line in lines:
+        if not line.strip():
+            blank = True
+            continue
+        if line.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        tokens = line.split()
+        head = tokens[0]
+        if ":" not in head:  # a resource or a peer (connection)
+            fields = _kv(tokens[1:])
+            if res is None or blank or "suspended" in fields or (not flat and indent <= res_indent):
+                res = {"name": head, "fields": fields, "devices": {}, "conns": []}
+                resources.append(res)
+                conn, last, res_indent = None, fields, indent
+            else:
+                conn = {"name": head, "fields": fields, "pds": {}}
+                res["conns"].append(conn)
+                last = fields
+        elif res is not None:
+            fields = _kv(tokens)
+            if head.startswith("volume:") or head.startswith("disk:") and conn is None or \
+                    head.startswith(("peer-disk:", "replication:")) and conn is not None:
+                table = res["devices"] if conn is None else conn["pds"]
+                last = table.setdefault(fields.get("volume", "0"), {})
+                last.update(fields)
+            elif last is not None:
+                last.update(fields)  # a --statistics continuation line
+        blank = False
+    devices = []
+    for r in resources:
+        vols = r["devices"] or ({"0": {}} if r["conns"] else {})
+        for vol, dev in sorted(vols.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0):
+            peers = tuple(_peer(c["name"], c["fields"], c["pds"].get(vol)) for c in r["conns"])
+            first = r["conns"][0] if r["conns"] else None
+            pd = first["pds"].get(vol, {}) if first else {}
+            # plain `drbdadm status` leaves out connection:Connected, as it leaves out every normal state
+            conn_f = {"connection": peers[0].connection, "role": peers[0].role} if peers else None
+            devices.append(_v9_device(
+                {"name": r["name"], "role": r["fields"].get("role")}, dev | {"volume": vol}, conn_f,
+                {"replication": peers[0].replication, "peer-disk": peers[0].peer_disk} if peers else None,
+                percent=pd.get("done"), oos=pd.get("out-of-sync"), speed_mib=pd.get("dbdt1"), eta=pd.get("eta"),
+                total_sectors=None, peers=peers))
+    return DrbdStatus(version, tuple(devices), None)
 
 
 # --- progress ----------------------------------------------------------------------------------
@@ -264,19 +388,59 @@ def progress_from(device: DrbdDevice, previous: Progress | None, now: float) -> 
     return Progress(device.minor, device.cs, percent, oos, total, speed, eta, done, now)
 
 
+NOT_STATUS = "not /proc/drbd, drbdadm status, drbdsetup status --json or events2 output"
+
+
+def status_format(text: str) -> str | None:
+    """Which DRBD status format ``text`` is: "proc", "json", "events2", "drbdadm", or None."""
+    body = text.strip()
+    if body.startswith("version:"):
+        first, _, rest = body.partition("\n")
+        if rest.strip().startswith("[") or _STATUS_HEAD.match(rest.strip()):
+            body = rest.strip()  # a probe that printed /proc/drbd's first line before the DRBD 9 status
+        else:
+            return "proc"
+    if body.startswith("["):
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return None
+        return "json" if isinstance(parsed, list) and all(isinstance(r, dict) for r in parsed) else None
+    if _EVENT.match(body.splitlines()[0].strip() if body else ""):
+        return "events2"
+    if re.search(r"^\s*\d+:\s*cs:\S+", body, re.M):
+        return "proc"
+    first = next((ln for ln in body.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    if _STATUS_HEAD.match(first) or _NO_DRBD.search(body):
+        return "drbdadm"
+    return None
+
+
 def read_status(text: str) -> DrbdStatus:
-    """Whatever DRBD status text a probe printed: /proc/drbd, ``drbdsetup status --json``, events2."""
+    """Whatever DRBD status text a probe printed: /proc/drbd, ``drbdsetup status --json``, events2,
+    ``drbdadm status``. Lenient (a live probe's empty or odd output means no device); ``read_saved_status``
+    is the strict one for files people give."""
     body = text.strip()
     version = None
     if body.startswith("version:"):  # DRBD 9 probes may print /proc/drbd's first line before the JSON
-        first, _, body = body.partition("\n")
+        first, _, rest = body.partition("\n")
         version = first.split()[1] if len(first.split()) > 1 else None
-        body = body.strip()
+        if status_format(rest) in ("json", "drbdadm", "events2"):
+            body = rest.strip()
+    kind = status_format(body)
+    if kind == "json":
+        return parse_drbdsetup_status_json(body, version)
     if body.startswith("["):
-        try:
-            return parse_drbdsetup_status_json(body, version)
-        except ValueError:
-            return DrbdStatus(version, ())
-    if re.search(r"^(?:\S+T\S+\s+)?exists\s", body, re.M):
+        return DrbdStatus(version, ())
+    if kind == "events2" or re.search(r"^(?:\S+T\S+\s+)?exists\s", body, re.M):
         return parse_events2(body, version)
+    if kind == "drbdadm":
+        return parse_drbdadm_status(body, version)
     return parse_proc_drbd(text)
+
+
+def read_saved_status(text: str, source: str = "the file") -> DrbdStatus:
+    """A status someone saved or pasted: one of the known formats, or a WizardError (exit 2) saying so."""
+    if status_format(text) is None:
+        raise WizardError(f"{source}: {NOT_STATUS}", exit_code=2)
+    return read_status(text)
