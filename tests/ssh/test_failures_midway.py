@@ -73,7 +73,7 @@ def test_peer_lost_midway_then_resume(own_sshd, proxy: Proxy, tmp_path: Path, re
     marker, step_id, names = MIDWAY[where]
     run = plan_runs.Target(tmp_path)
     kh = own_sshd.known_hosts_for(proxy.port, tmp_path / "known_hosts")
-    p = plan_runs.start(own_sshd, run, port=proxy.port, known_hosts=kh, pause=3, confirm_delay=3)
+    p = plan_runs.start(own_sshd, run, port=proxy.port, known_hosts=kh, pause=2, confirm_delay=2)
     plan_runs.wait_for_line(p, marker)
     if where == "write":  # the upload is under way: some of it has gone through, not all
         before = proxy.uploaded
