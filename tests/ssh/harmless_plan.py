@@ -31,18 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from wizard.core.actions import (  # noqa: E402
-    Check,
-    Confirm,
-    EditBlock,
-    MakeDir,
-    Prompt,
-    Run,
-    Step,
-    Symlink,
-    WaitFor,
-    WriteFile,
-)
+from wizard.core import actions as act  # noqa: E402
 from wizard.core.engine import Engine  # noqa: E402
 from wizard.core.events import EventBus, Output, StepFinished, StepStarted, WaitProgress  # noqa: E402
 from wizard.core.journal import Journal  # noqa: E402
@@ -78,37 +67,37 @@ def big_content() -> str:
     return "".join(f"line {i:07d} of a large file\n" for i in range(BIG_LINES))
 
 
-def plan(root: str, pause: float) -> list[Step]:
+def plan(root: str, pause: float) -> list[act.Step]:
     p = f"{root}/peer"
     m = f"{root}/master"
     asker = ASKER % hashlib.sha256(ANSWER.encode()).hexdigest()[:16]
     return [
-        Step("dirs@master", "t", "directories on the master", "master", (MakeDir(m),)),
-        Step("dirs@peer", "t", "directories on the peer", "peer", (MakeDir(p), MakeDir(f"{p}/etc"))),
-        Step("conf@peer", "t", "a config file", "peer",
-             (WriteFile(f"{p}/etc/app.conf", "setting = 1\n", mode=0o644),)),
-        Step("secret@peer", "t", "a secret file", "peer",
-             (WriteFile(f"{p}/etc/authkeys", f"auth 1\n1 sha1 {SECRET}\n", mode=0o600, secret=True),)),
-        Step("big@peer", "t", "a large file", "peer", (WriteFile(f"{p}/etc/big.txt", big_content()),)),
-        Step("prompt@peer", "t", "a command that asks through its tty", "peer",
-             (Run(("sh", "-c", asker, "sh", f"{p}/answered"),
-                  prompts=(Prompt("[need to type 'yes' to confirm]", ANSWER,
-                                  confirm=Confirm("peer:/dev/fake", "overwrite fake metadata")),)),),
-             checks=(Check(("cat", f"{p}/answered"), "output-contains", ("answered",)),)),
-        Step("slow@peer", "t", "a slow command", "peer",
-             (Run(("sh", "-c", f"sleep {pause}; echo done > {p}/slow.done")),),
-             checks=(Check(("cat", f"{p}/slow.done"), "output-contains", ("done",)),)),
-        Step("bg@peer", "t", "a background job", "peer", (Run(("sh", "-c", BACKGROUND, "sh", p, str(pause))),),
-             checks=(Check(("ls", f"{p}/bg.started"), "output-contains", ("bg.started",)),)),
-        Step("wait@peer", "t", "waiting for the job", "peer",
-             (WaitFor(("cat", f"{p}/ready"), "output-contains", ("ready",), timeout=120, interval=0.2,
+        act.Step("dirs@master", "t", "directories on the master", "master", (act.MakeDir(m),)),
+        act.Step("dirs@peer", "t", "directories on the peer", "peer", (act.MakeDir(p), act.MakeDir(f"{p}/etc"))),
+        act.Step("conf@peer", "t", "a config file", "peer",
+             (act.WriteFile(f"{p}/etc/app.conf", "setting = 1\n", mode=0o644),)),
+        act.Step("secret@peer", "t", "a secret file", "peer",
+             (act.WriteFile(f"{p}/etc/authkeys", f"auth 1\n1 sha1 {SECRET}\n", mode=0o600, secret=True),)),
+        act.Step("big@peer", "t", "a large file", "peer", (act.WriteFile(f"{p}/etc/big.txt", big_content()),)),
+        act.Step("prompt@peer", "t", "a command that asks through its tty", "peer",
+             (act.Run(("sh", "-c", asker, "sh", f"{p}/answered"),
+                  prompts=(act.Prompt("[need to type 'yes' to confirm]", ANSWER,
+                                  confirm=act.Confirm("peer:/dev/fake", "overwrite fake metadata")),)),),
+             checks=(act.Check(("cat", f"{p}/answered"), "output-contains", ("answered",)),)),
+        act.Step("slow@peer", "t", "a slow command", "peer",
+             (act.Run(("sh", "-c", f"sleep {pause}; echo done > {p}/slow.done")),),
+             checks=(act.Check(("cat", f"{p}/slow.done"), "output-contains", ("done",)),)),
+        act.Step("bg@peer", "t", "a background job", "peer", (act.Run(("sh", "-c", BACKGROUND, "sh", p, str(pause))),),
+             checks=(act.Check(("ls", f"{p}/bg.started"), "output-contains", ("bg.started",)),)),
+        act.Step("wait@peer", "t", "waiting for the job", "peer",
+             (act.WaitFor(("cat", f"{p}/ready"), "output-contains", ("ready",), timeout=120, interval=0.2,
                       what="the job's mark"),),
-             checks=(Check(("cat", f"{p}/ready"), "output-contains", ("ready",)),)),
-        Step("link@peer", "t", "a symlink", "peer", (Symlink(f"{p}/current", f"{p}/etc"),)),
-        Step("conf@master", "t", "a file on the master", "master",
-             (WriteFile(f"{m}/hosts", "10.0.0.1 a\n10.0.0.2 b\n"),)),
-        Step("block@master", "t", "a block in the admin's file", "master",
-             (EditBlock(f"{m}/fstab", "/dev/drbd0 /replicated ext4 noauto 0 0"),)),
+             checks=(act.Check(("cat", f"{p}/ready"), "output-contains", ("ready",)),)),
+        act.Step("link@peer", "t", "a symlink", "peer", (act.Symlink(f"{p}/current", f"{p}/etc"),)),
+        act.Step("conf@master", "t", "a file on the master", "master",
+             (act.WriteFile(f"{m}/hosts", "10.0.0.1 a\n10.0.0.2 b\n"),)),
+        act.Step("block@master", "t", "a block in the admin's file", "master",
+             (act.EditBlock(f"{m}/fstab", "/dev/drbd0 /replicated ext4 noauto 0 0"),)),
     ]
 
 
@@ -193,7 +182,7 @@ def main() -> int:
         if isinstance(ev, Output) and ev.step_id == "slow@peer" and ev.text.startswith("$ ") and a.hold == "in:run":
             threading.Timer(0.5, print, ("HOLD in:run",), {"flush": True}).start()  # the command is running
 
-    def confirm(c: Confirm, host: str) -> bool:
+    def confirm(c: act.Confirm, host: str) -> bool:
         print(f"ASKING {c.token}", flush=True)  # a person reads the prompt ...
         if a.hold == "in:prompt":
             hold("in:prompt")
