@@ -1,6 +1,8 @@
 """DRBD state and resync progress: /proc/drbd (DRBD 0.7/8.0-8.4), ``drbdsetup status --json`` and
 ``drbdsetup events2 --now --statistics`` (DRBD 9, where /proc/drbd holds only the version).
 
+Reading text of unknown format (and ``drbdadm status`` text) is ``wizard.drbd.status_read``.
+
 Units: DRBD prints sizes and counters in KiB and speeds in KiB/s. The percentage /proc/drbd prints is
 coarse for small devices (8.4 computes it from bitmap bits >> 10: a 63 MiB device moves in 6.25 %
 steps), so ``progress_from`` computes the percentage from the out-of-sync and total figures instead.
@@ -13,8 +15,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from wizard.errors import WizardError
 
 # every 8.x connection state (drbd_strings.c), plus DRBD 9's Connecting/Established/Off
 CONNECTION_STATES = (
@@ -165,7 +165,7 @@ def _cs(connection: str | None, replication: str | None) -> str:
     return connection or "StandAlone"
 
 
-def _peer(name: Any, conn: Mapping | None, pd: Mapping | None) -> DrbdPeer:
+def peer_of(name: Any, conn: Mapping | None, pd: Mapping | None) -> DrbdPeer:
     connection = str((conn or {}).get("connection") or "Connected")
     replication = (pd or {}).get("replication") or ("Established" if connection == "Connected" else "Off")
     done = (pd or {}).get("done")
@@ -174,7 +174,7 @@ def _peer(name: Any, conn: Mapping | None, pd: Mapping | None) -> DrbdPeer:
                     round(float(done), 2) if done not in (None, "") and replication in SYNCING else None)
 
 
-def _v9_device(resource: Mapping, device: Mapping, conn: Mapping | None, peer: Mapping | None,
+def v9_device(resource: Mapping, device: Mapping, conn: Mapping | None, peer: Mapping | None,
                *, percent: Any, oos: Any, speed_mib: Any, eta: Any, total_sectors: Any,
                peers: tuple[DrbdPeer, ...] = ()) -> DrbdDevice:
     replication = peer.get("replication") if peer else None
@@ -215,7 +215,7 @@ def parse_drbdsetup_status_json(text: str, version: str | None = None) -> DrbdSt
             for cn in conns:
                 cpd: dict[str, Any] = next(
                     (x for x in cn.get("peer_devices", []) if x.get("volume") == dev.get("volume")), {})
-                peers.append(_peer(cn.get("name"), {"connection": cn.get("connection-state"),
+                peers.append(peer_of(cn.get("name"), {"connection": cn.get("connection-state"),
                                                     "role": cn.get("peer-role")},
                                    {"replication": cpd.get("replication-state"),
                                     "peer-disk": cpd.get("peer-disk-state"),
@@ -224,14 +224,14 @@ def parse_drbdsetup_status_json(text: str, version: str | None = None) -> DrbdSt
             p = ({"replication": pd.get("replication-state"), "peer-disk": pd.get("peer-disk-state")}
                  if pd else None)
             pd = pd or {}
-            devices.append(_v9_device(
+            devices.append(v9_device(
                 r, d, c, p, percent=pd.get("percent-resync-done"), oos=pd.get("out-of-sync"),
                 speed_mib=pd.get("db1/dt1 [MiB/s]"), eta=pd.get("estimated-seconds-to-finish"),
                 total_sectors=pd.get("rs-total"), peers=tuple(peers)))
     return DrbdStatus(version, tuple(devices), None)
 
 
-_EVENT = re.compile(
+EVENT_LINE = re.compile(
     r"^(?:\S+T\S+\s+)?(exists|create|change|destroy)\s+(resource|connection|device|peer-device)\s+(.*)$"
 )
 
@@ -241,7 +241,7 @@ def parse_events2(text: str, version: str | None = None) -> DrbdStatus:
     current state (optionally timestamped with --timestamps). "change" lines carry only some fields."""
     objs: dict[tuple[str, ...], dict[str, str]] = {}
     for line in text.splitlines():
-        m = _EVENT.match(line.strip())
+        m = EVENT_LINE.match(line.strip())
         if not m:
             continue  # "exists -", helper calls, paths
         verb, kind, rest = m.groups()
@@ -261,84 +261,12 @@ def parse_events2(text: str, version: str | None = None) -> DrbdStatus:
         conn = objs.get(conn_key) if conn_key else None
         peer = objs.get(("peer-device", name, conn_key[2], volume)) if conn_key else None
         pf = peer or {}
-        peers = tuple(_peer(objs[k].get("conn-name", k[2]), objs[k],
+        peers = tuple(peer_of(objs[k].get("conn-name", k[2]), objs[k],
                             objs.get(("peer-device", name, k[2], volume))) for k in conn_keys)
-        devices.append(_v9_device(res | {"name": name}, dev | {"volume": volume}, conn, peer, percent=pf.get("done"),
+        devices.append(v9_device(res | {"name": name}, dev | {"volume": volume}, conn, peer, percent=pf.get("done"),
                                   oos=pf.get("out-of-sync"), speed_mib=pf.get("dbdt1"), eta=pf.get("eta"),
                                   total_sectors=None, peers=peers))
     return DrbdStatus(version, tuple(sorted(devices, key=lambda d: d.minor)), None)
-
-
-_STATUS_HEAD = re.compile(r"^\s*[^\s:#]+\s+(?:node-id:\d+\s+)?role:\w+")
-_NO_DRBD = re.compile(r"No currently configured DRBD found|: No such resource")
-
-
-def _kv(tokens: list[str]) -> dict[str, str]:
-    return dict(t.split(":", 1) for t in tokens if ":" in t)
-
-
-def parse_drbdadm_status(text: str, version: str | None = None) -> DrbdStatus:
-    """``drbdadm status`` / ``drbdsetup status`` text (DRBD 9), plain or ``--verbose --statistics``.
-
-    The layout is by indentation: a resource line (``NAME role:...``), its devices (``disk:`` alone, or
-    ``volume:N ...`` with several volumes), then one line per peer (``PEER role:...`` or
-    ``PEER connection:...``) with its peer devices (``peer-disk:``/``replication:`` or ``volume:N ...``).
-    With --statistics, more ``key:value`` lines continue the object above them. Text pasted into a ticket
-    often loses its indentation, so a resource is also recognised by starting the text, following a blank
-    line, or carrying ``suspended:``."""
-    lines = [ln.rstrip() for ln in text.splitlines()]
-    indents = {len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()}
-    flat = len(indents) <= 1
-    resources: list[dict[str, Any]] = []
-    res: dict[str, Any] | None = None
-    conn: dict[str, Any] | None = None
-    last: dict[str, str] | None = None
-    blank = True
-    res_indent = 0
-    for line in lines:
-        if not line.strip():
-            blank = True
-            continue
-        if line.lstrip().startswith("#"):
-            continue
-        indent = len(line) - len(line.lstrip())
-        tokens = line.split()
-        head = tokens[0]
-        if ":" not in head:  # a resource or a peer (connection)
-            fields = _kv(tokens[1:])
-            if res is None or blank or "suspended" in fields or (not flat and indent <= res_indent):
-                res = {"name": head, "fields": fields, "devices": {}, "conns": []}
-                resources.append(res)
-                conn, last, res_indent = None, fields, indent
-            else:
-                conn = {"name": head, "fields": fields, "pds": {}}
-                res["conns"].append(conn)
-                last = fields
-        elif res is not None:
-            fields = _kv(tokens)
-            if head.startswith("volume:") or head.startswith("disk:") and conn is None or \
-                    head.startswith(("peer-disk:", "replication:")) and conn is not None:
-                table = res["devices"] if conn is None else conn["pds"]
-                last = table.setdefault(fields.get("volume", "0"), {})
-                last.update(fields)
-            elif last is not None:
-                last.update(fields)  # a --statistics continuation line
-        blank = False
-    devices = []
-    for r in resources:
-        vols = r["devices"] or ({"0": {}} if r["conns"] else {})
-        for vol, dev in sorted(vols.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0):
-            peers = tuple(_peer(c["name"], c["fields"], c["pds"].get(vol)) for c in r["conns"])
-            first = r["conns"][0] if r["conns"] else None
-            pd = first["pds"].get(vol, {}) if first else {}
-            # plain `drbdadm status` leaves out connection:Connected, as it leaves out every normal state
-            conn_f = {"connection": peers[0].connection, "role": peers[0].role} if peers else None
-            devices.append(_v9_device(
-                {"name": r["name"], "role": r["fields"].get("role")}, dev | {"volume": vol}, conn_f,
-                {"replication": peers[0].replication, "peer-disk": peers[0].peer_disk} if peers else None,
-                percent=pd.get("done"), oos=pd.get("out-of-sync"), speed_mib=pd.get("dbdt1"), eta=pd.get("eta"),
-                total_sectors=None, peers=peers))
-    return DrbdStatus(version, tuple(devices), None)
 
 
 # --- progress ----------------------------------------------------------------------------------
@@ -386,61 +314,3 @@ def progress_from(device: DrbdDevice, previous: Progress | None, now: float) -> 
     else:
         eta = 0.0 if done else None
     return Progress(device.minor, device.cs, percent, oos, total, speed, eta, done, now)
-
-
-NOT_STATUS = "not /proc/drbd, drbdadm status, drbdsetup status --json or events2 output"
-
-
-def status_format(text: str) -> str | None:
-    """Which DRBD status format ``text`` is: "proc", "json", "events2", "drbdadm", or None."""
-    body = text.strip()
-    if body.startswith("version:"):
-        first, _, rest = body.partition("\n")
-        if rest.strip().startswith("[") or _STATUS_HEAD.match(rest.strip()):
-            body = rest.strip()  # a probe that printed /proc/drbd's first line before the DRBD 9 status
-        else:
-            return "proc"
-    if body.startswith("["):
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            return None
-        return "json" if isinstance(parsed, list) and all(isinstance(r, dict) for r in parsed) else None
-    if _EVENT.match(body.splitlines()[0].strip() if body else ""):
-        return "events2"
-    if re.search(r"^\s*\d+:\s*cs:\S+", body, re.M):
-        return "proc"
-    first = next((ln for ln in body.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
-    if _STATUS_HEAD.match(first) or _NO_DRBD.search(body):
-        return "drbdadm"
-    return None
-
-
-def read_status(text: str) -> DrbdStatus:
-    """Whatever DRBD status text a probe printed: /proc/drbd, ``drbdsetup status --json``, events2,
-    ``drbdadm status``. Lenient (a live probe's empty or odd output means no device); ``read_saved_status``
-    is the strict one for files people give."""
-    body = text.strip()
-    version = None
-    if body.startswith("version:"):  # DRBD 9 probes may print /proc/drbd's first line before the JSON
-        first, _, rest = body.partition("\n")
-        version = first.split()[1] if len(first.split()) > 1 else None
-        if status_format(rest) in ("json", "drbdadm", "events2"):
-            body = rest.strip()
-    kind = status_format(body)
-    if kind == "json":
-        return parse_drbdsetup_status_json(body, version)
-    if body.startswith("["):
-        return DrbdStatus(version, ())
-    if kind == "events2" or re.search(r"^(?:\S+T\S+\s+)?exists\s", body, re.M):
-        return parse_events2(body, version)
-    if kind == "drbdadm":
-        return parse_drbdadm_status(body, version)
-    return parse_proc_drbd(text)
-
-
-def read_saved_status(text: str, source: str = "the file") -> DrbdStatus:
-    """A status someone saved or pasted: one of the known formats, or a WizardError (exit 2) saying so."""
-    if status_format(text) is None:
-        raise WizardError(f"{source}: {NOT_STATUS}", exit_code=2)
-    return read_status(text)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wizard.drbd.state import NOT_STATUS, parse_drbdsetup_status_json, read_saved_status, status_format
+from wizard.drbd.state import parse_drbdsetup_status_json
+from wizard.drbd.status_read import NOT_STATUS, read_saved_status, status_format
 from wizard.errors import WizardError
 
 ROOT = Path(__file__).resolve().parents[3]

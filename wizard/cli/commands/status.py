@@ -50,7 +50,7 @@ def _text(name: str, state: dict[str, Any]) -> list[str]:
 
 
 def _node_state(ex: Any, family: str) -> dict[str, Any]:
-    from wizard.drbd.state import read_status
+    from wizard.drbd.status_read import read_status
 
     proc = ex.probe(["cat", "/proc/drbd"])
     if proc.rc == 255 and not proc.out:
@@ -110,7 +110,7 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     if args.proc_drbd:
-        from wizard.drbd.state import read_saved_status
+        from wizard.drbd.status_read import read_saved_status
         from wizard.errors import WizardError
 
         try:
