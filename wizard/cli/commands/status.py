@@ -30,7 +30,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 def _text(name: str, state: dict[str, Any]) -> list[str]:
     if "error" in state:
         return [f"{name}: {state['error']}"]
-    lines = [f"{name}: DRBD {state.get('version') or 'not loaded'}"]
+    version = state.get("version") or ("(version not in this output)" if state.get("devices") else "not loaded")
+    lines = [f"{name}: DRBD {version}"]
     if not state.get("devices"):
         lines.append("  no DRBD device configured")
     for d in state.get("devices", []):
