@@ -83,7 +83,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "netmask": F(24, v.prefix_length),
         "interface": F("eth0", v.interface),
     },
-    "recipes": {"enabled": F([], v.list_of(v.recipe(recipe_names())))},
+    "recipes": {"enabled": F([], v.list_of(v.recipe(recipe_names)))},
     "heartbeat": {
         "keepalive": F(2, v.whole(1, 3600, why=" seconds")),
         "warntime": F(10, v.whole(1, 86400, why=" seconds")),

@@ -197,11 +197,12 @@ def mail_address(v: Any) -> str | None:
     return None if _MAIL.match(v) else "a user or address like root or admin@example.com"
 
 
-def recipe(known: Iterable[str]) -> Validator:
-    """One recipe name of ``known``; the rule names the value, since it serves as a list item."""
-    names = sorted(known)
+def recipe(known: Callable[[], Iterable[str]]) -> Validator:
+    """One recipe name of ``known()`` (asked at each check: recipes are files that can be added); the rule
+    names the value, since it serves as a list item."""
 
     def check(v: Any) -> str | None:
+        names = sorted(known())
         if not _text(v):
             return f"{shown(v)} is not a quoted recipe name"
         if v in names:
