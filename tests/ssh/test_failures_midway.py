@@ -146,3 +146,39 @@ def test_kill_9_everywhere_then_resume(sshd, tmp_path: Path, small_reference: di
                                           f"uninterrupted state ({len(STEP_IDS) + 1} step boundaries, {inside} "
                                           "points inside actions)")
     assert not failed, "\n".join(failed)
+
+
+def test_connection_may_change_between_steps_never_within(own_sshd, proxy: Proxy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Within a step the connection is pinned; between steps (and outside any, as the screens probe while
+    the admin reads) a dropped connection is simply opened again, since each step starts by proving on
+    the host what is done."""
+    import time
+
+    from wizard.errors import UnreachableError
+    from wizard.executors.ssh import SshExecutor
+
+    kh = own_sshd.known_hosts_for(proxy.port, tmp_path / "known_hosts")
+    ex = SshExecutor("peer", "127.0.0.1", port=proxy.port, identity=str(own_sshd.identity), known_hosts=str(kh))
+
+    def drop_and_wait() -> None:
+        master = ex._master
+        proxy.drop()
+        deadline = time.monotonic() + 10
+        while ex._alive(master) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    try:
+        ex.begin_step()
+        assert ex.probe(["true"]).ok
+        drop_and_wait()
+        with pytest.raises(UnreachableError) as e:
+            ex.probe(["true"])
+        assert "lost the SSH connection to peer" in str(e.value)
+        ex.end_step()
+        ex.begin_step()  # the next step: a new connection is fine
+        assert ex.probe(["true"]).ok
+        ex.end_step()
+        drop_and_wait()
+        assert ex.probe(["true"]).ok  # outside a step too
+    finally:
+        ex.close()

@@ -84,6 +84,7 @@ class Engine:
                 self.bus.publish(StepFinished(step.id, "not-implemented", what))
                 summary.not_implemented.append(step.id)
                 continue
+            ex.begin_step()
             try:
                 if self.is_done(step, ex):
                     self.journal.record(step.id, "done", step.host, digest, "already in place")
@@ -113,6 +114,8 @@ class Engine:
                 self.journal.record(step.id, "failed", step.host, digest, msg)
                 self.bus.publish(StepFinished(step.id, "failed", msg))
                 raise StepFailed(f"{step.title} on {step.host}: {msg}") from None
+            finally:
+                ex.end_step()
             self.journal.record(step.id, "done", step.host, digest)
             self.bus.publish(StepFinished(step.id, "done"))
             summary.done.append(step.id)

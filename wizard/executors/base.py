@@ -57,6 +57,12 @@ class Executor(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 
+    def begin_step(self) -> None:  # noqa: B027 - optional hook
+        """A step starts on this node: until ``end_step`` its connection must not be swapped for another."""
+
+    def end_step(self) -> None:  # noqa: B027 - optional hook
+        """The step is over (done, skipped or failed)."""
+
     # --- read-only: allowed in dry-run ---------------------------------------------------------
     def probe(self, argv: Sequence[str], *, timeout: float = 30.0) -> Result:
         """A read-only command (fdisk -l, cat /proc/drbd ...)."""

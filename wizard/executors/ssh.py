@@ -103,8 +103,9 @@ class SshExecutor(Executor):
                 f"answers file, that sshd runs there, and that this machine's root key is authorised "
                 f"(ssh-copy-id -p {port} {user}@{host})"
             ) from None
-        self._lost = False
-        self._master_pid = self._find_master()
+        self._master = self._find_master()  # the ControlMaster process: the run's one connection
+        self._in_step = False
+        self._pinned: int | None = None  # the connection the step in progress started on
 
     def _find_master(self) -> int | None:
         r = subprocess.run(["ssh", *self.opts, "-p", str(self.port), "-O", "check", f"{self.user}@{self.host}"],
@@ -112,24 +113,36 @@ class SshExecutor(Executor):
         m = re.search(r"pid=(\d+)", r.stderr + r.stdout)
         return int(m.group(1)) if m else None
 
-    def _check_link(self) -> None:
-        """Refuse to go on over a new connection when the run's one connection died (link cut, sshd killed,
-        peer rebooted): ssh would silently open another one, and the step in progress would go on as if
-        nothing happened, maybe against another machine that took the address. Resume reconnects and
-        re-checks everything on the host instead."""
-        pid = self._master_pid
+    @staticmethod
+    def _alive(pid: int | None) -> bool:
         if pid is None:
-            return
+            return False
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except (OSError, IndexError):
-            state = "gone"
-        if state in ("gone", "Z", "X"):
-            self._master_pid = None
-            self._lost = True
-        if self._lost:
+            return False
+        return state not in ("Z", "X")
+
+    def begin_step(self) -> None:
+        self._in_step = True
+        # a connection that died between steps is simply opened again by the next command: the step starts
+        # by proving on the host what is already done. Within a step, it may not change (``_check_link``).
+        self._pinned = self._master if self._alive(self._master) else None
+
+    def end_step(self) -> None:
+        self._in_step = False
+
+    def _check_link(self) -> None:
+        """Refuse to go on over a new connection when the step's connection died (link cut, sshd killed, peer
+        rebooted): ssh would silently open another one, and the step would go on as if nothing had happened,
+        maybe against another machine that took the address. Resume reconnects and re-checks the host."""
+        if self._in_step and self._pinned is not None and not self._alive(self._pinned):
             raise UnreachableError(f"lost the SSH connection to {self.node} ({self.label}): check the network "
                                    "and its sshd, then run `ha-wizard resume`")
+
+    def _pin(self) -> None:
+        if self._in_step and self._pinned is None:  # the step's first command (re)opened the connection
+            self._master = self._pinned = self._find_master()
 
     def _trust_host_key(self, decide: HostKeyDecider | None) -> None:
         if host_key_known(self.host, self.port, self.known_hosts):
@@ -170,6 +183,7 @@ class SshExecutor(Executor):
                 f"lost the SSH connection to {self.node} ({text_err.strip() or 'ssh exit 255'}): "
                 "check the network, then run `ha-wizard resume`"
             )
+        self._pin()
         return Result(int(rc or 0), text_out, text_err)
 
     def run_prompted(self, argv: Sequence[str], prompts: Sequence[Q], *, answer: Callable[[Q], str],
@@ -177,6 +191,7 @@ class SshExecutor(Executor):
                      env: dict[str, str] | None = None) -> Result:
         self._check_link()
         r = super().run_prompted(argv, prompts, answer=answer, timeout=timeout, on_output=on_output, env=env)
+        self._pin()
         if r.rc == 255:  # ssh's own failure: the tools the wizard prompts for never exit 255
             tail = " ".join(r.text.strip().splitlines()[-1:])[-160:]
             raise UnreachableError(
