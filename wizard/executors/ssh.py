@@ -79,7 +79,9 @@ class SshExecutor(Executor):
             "-o", f"UserKnownHostsFile={self.known_hosts}",
             "-o", "ControlMaster=auto",
             "-o", f"ControlPath={self._control_dir}/c",
-            "-o", "ControlPersist=600",
+            # long enough for an admin who leaves a confirmation on screen: within a step the connection may
+            # not change, so an idle master must not exit; close() stops it, a killed run leaves it 4 h at most
+            "-o", "ControlPersist=4h",
             "-o", f"ConnectTimeout={connect_timeout}",
             "-o", "ServerAliveInterval=15",
             "-o", "LogLevel=ERROR",
