@@ -63,9 +63,10 @@ def test_the_claim_dies_with_its_holder(tmp_path: Path, holder: subprocess.Popen
     release(tmp_path, "pytest")
 
 
-def test_the_cli_refuses_with_one_sentence(tmp_path: Path, holder: subprocess.Popen[str]) -> None:
-    r = subprocess.run([sys.executable, "-m", "wizard.lab", "--name", "pytest", "down"], cwd=ROOT,
+@pytest.mark.parametrize("command", [["down"], ["up", "--restart"]])
+def test_the_cli_refuses_with_one_sentence(tmp_path: Path, holder: subprocess.Popen[str], command: list[str]) -> None:
+    r = subprocess.run([sys.executable, "-m", "wizard.lab", "--name", "pytest", *command], cwd=ROOT,
                        capture_output=True, text=True, timeout=60,
                        env={**os.environ, "HA_WIZARD_LAB_DIR": str(tmp_path)})
-    assert r.returncode != 0 and "Traceback" not in r.stderr
-    assert f"in use by PID {holder.pid}" in r.stderr
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert f"in use by PID {holder.pid}" in r.stderr and not (tmp_path / "images").exists()
