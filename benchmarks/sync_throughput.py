@@ -108,22 +108,14 @@ def dd_mib_s(out: str) -> float:
     return int(m.group(1)) / 1048576 / float(m.group(2)) if m else 0.0
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--disk-mib", type=int, default=256)
-    ap.add_argument("--runs", type=int, default=2, help="syncs per variant")
-    ap.add_argument("--keep", action="store_true", help="leave the lab running")
-    ap.add_argument("--only", action="append", default=[], help="run only this variant (repeatable)")
-    a = ap.parse_args()
-    lab = Lab(name="bench", data_disk_mib=a.disk_mib)
-    print(f"booting the lab 'bench' ({a.disk_mib} MiB data disks) ...", flush=True)
-    lab.up(fresh=True)
-    results = []
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            n1, n2 = executor(lab, 1, Path(tmp) / "kh"), executor(lab, 2, Path(tmp) / "kh")
+def measure(lab: Lab, *, runs: int, only: list[str], say: Any = print) -> list[dict[str, Any]]:
+    """The measurements on a booted lab whose data partitions are blank (DRBD is left up on them)."""
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        n1, n2 = executor(lab, 1, Path(tmp) / "kh"), executor(lab, 2, Path(tmp) / "kh")
+        try:
             read, write = dd_mib_s(lab.ssh(1, DISK_READ).stdout), dd_mib_s(lab.ssh(2, DISK_WRITE).stdout)
-            print(f"partition: node1 reads {read:.1f} MiB/s, node2 writes {write:.1f} MiB/s (O_DIRECT)", flush=True)
+            say(f"partition: node1 reads {read:.1f} MiB/s, node2 writes {write:.1f} MiB/s (O_DIRECT)")
             results.append({"disk_read_mib_s": read, "disk_write_mib_s": write})
             for n in (1, 2):
                 lab.ssh(n, "modprobe drbd")
@@ -133,9 +125,9 @@ def main() -> int:
             lab.ssh(1, "for i in $(seq 60); do grep -q cs:Connected /proc/drbd && exit 0; sleep 1; done; exit 1")
             first = True
             for name, opts in VARIANTS.items():
-                if a.only and name not in a.only:
+                if only and name not in only:
                     continue
-                for run in range(a.runs):
+                for run in range(runs):
                     # the link now, then ha-wizard's config from it (as render writes it), then the variant
                     link = measure_link(n1, n2, "10.99.0.2", [7789, 7790], seconds=3)
                     cap, rendered = configure(lab, link.bytes_per_s)
@@ -153,12 +145,27 @@ def main() -> int:
                     r |= {"variant": name, "run": run + 1, "link_mib_s": link_mib, "config": rendered,
                           "ratio": r["mib_s"] / link_mib, "steady_ratio": r["steady_mib_s"] / link_mib}
                     results.append(r)
-                    print(f"{name:<28} run {run + 1}: link {link_mib:5.1f} MiB/s ({rendered}); "
-                          f"{r['size_mib']:.0f} MiB in {r['secs_from_command']:5.1f} s = {r['mib_s']:5.1f} MiB/s "
-                          f"({r['ratio']:.0%}); steady {r['steady_mib_s']:5.1f} MiB/s ({r['steady_ratio']:.0%})",
-                          flush=True)
+                    say(f"{name:<28} run {run + 1}: link {link_mib:5.1f} MiB/s ({rendered}); "
+                        f"{r['size_mib']:.0f} MiB in {r['secs_from_command']:5.1f} s = {r['mib_s']:5.1f} MiB/s "
+                        f"({r['ratio']:.0%}); steady {r['steady_mib_s']:5.1f} MiB/s ({r['steady_ratio']:.0%})")
+        finally:
             n1.close()
             n2.close()
+    return results
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--disk-mib", type=int, default=256)
+    ap.add_argument("--runs", type=int, default=2, help="syncs per variant")
+    ap.add_argument("--keep", action="store_true", help="leave the lab running")
+    ap.add_argument("--only", action="append", default=[], help="run only this variant (repeatable)")
+    a = ap.parse_args()
+    lab = Lab(name="bench", data_disk_mib=a.disk_mib)
+    print(f"booting the lab 'bench' ({a.disk_mib} MiB data disks) ...", flush=True)
+    lab.up(fresh=True)
+    try:
+        results = measure(lab, runs=a.runs, only=a.only, say=lambda line: print(line, flush=True))
     finally:
         if not a.keep:
             lab.down()

@@ -257,9 +257,11 @@ class Core:
         return prepare(session)
 
     def apply(self, session: Any, prepared: Any, steps: list[Any], confirm: Any, bus: Any) -> Any:
-        from wizard.flow.runner import Prepared, apply
+        from dataclasses import replace
 
-        return apply(session, Prepared(steps, prepared.journal, prepared.changed), confirm=confirm, bus=bus)
+        from wizard.flow.runner import apply
+
+        return apply(session, replace(prepared, steps=steps), confirm=confirm, bus=bus)
 
     def close(self, st: WizardState) -> None:
         with st.lock:

@@ -172,9 +172,8 @@ class RunScreen(WizardScreen):
 
     def intro(self, prepared: Any) -> None:
         log = self.query_one("#log", RichLog)
-        if prepared.changed:
-            log.write("The answers changed since the last run; these steps are done again: "
-                      + ", ".join(prepared.changed))
+        if prepared.change_note():
+            log.write(prepared.change_note())
         log.write(f"Journal: {prepared.journal.path}")
 
     def on_engine_event(self, ev: Any) -> None:

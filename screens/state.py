@@ -1,7 +1,8 @@
 """What the admin has entered so far: a draft shaped like the answers file, and the secrets beside it.
 
-Screens write their fields here and validate through ``wizard.core.spec.spec_from_dict``, so every field
-error is the same sentence the CLI prints. No textual import: this is plain data.
+Screens write their fields here and validate through ``wizard.core.spec.spec_from_dict`` (its table of keys and
+the field validators of ``wizard.core.validate``), so every field error is the same sentence the CLI prints.
+No textual import: this is plain data.
 """
 
 from __future__ import annotations

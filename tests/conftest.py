@@ -18,3 +18,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         parts = Path(str(item.fspath)).relative_to(ROOT).parts
         if len(parts) > 1 and parts[0] == "tests" and parts[1] in ("lab", "ssh"):
             item.add_marker(getattr(pytest.mark, parts[1]))
+
+
+# --- figures a test measured (fuzz case counts, kill-test runs), printed after the run -----------------
+_REPORTS: dict[str, dict[str, str]] = {}
+
+
+@pytest.fixture(scope="session")
+def fuzz_report() -> dict[str, str]:
+    """name -> one line, shown under "hardening figures" in the terminal summary (whatever -q/-s say)."""
+    return _REPORTS.setdefault("hardening figures", {})
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for title, lines in _REPORTS.items():
+        if lines:
+            terminalreporter.write_sep("-", title)
+            for name, line in lines.items():
+                terminalreporter.write_line(f"{name}: {line}")

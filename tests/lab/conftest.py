@@ -21,6 +21,7 @@ import pytest
 
 from wizard.lab import Lab, LabError
 from wizard.lab.common import record_timing
+from wizard.lab.owner import LabBusy
 
 from .wizard_on_node import LOG, Wheelhouse, build_wheelhouse, ensure_wizard, restore_and_forget, snapshot
 
@@ -50,6 +51,17 @@ def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _teardown(the_lab: Lab, previous: Any, t0: float) -> None:
+    try:
+        the_lab.down()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        atexit.unregister(the_lab.down)
+        _session["secs"] = time.monotonic() - t0
+        record_timing(the_lab.lab_dir, "lab_session_secs", _session["secs"], lab=the_lab.name)
+        _session["leftovers"] = the_lab.leftover_processes()
+
+
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
     """The booted two-node lab, shared by the whole session. Name "pytest": never touches a CLI lab."""
@@ -59,22 +71,25 @@ def lab() -> Iterator[Lab]:
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     t0 = time.monotonic()
     try:
-        try:
-            the_lab.up(fresh=True)
-        except LabError as exc:
+        the_lab.up(fresh=True)
+    except LabBusy as exc:  # another session runs this lab: leave its VMs alone, touch nothing
+        signal.signal(signal.SIGTERM, previous)
+        atexit.unregister(the_lab.down)
+        _session["error"] = str(exc).splitlines()[0]
+        _session["lab"] = None
+        pytest.fail(f"the lab did not come up: {exc}", pytrace=False)
+    except BaseException as exc:
+        if isinstance(exc, LabError):
             _session["error"] = str(exc).splitlines()[0]
+        _teardown(the_lab, previous, t0)
+        if isinstance(exc, LabError):
             pytest.fail(f"the lab did not come up: {exc}", pytrace=False)
-        _session["timings"] = dict(the_lab.timings)
+        raise
+    _session["timings"] = dict(the_lab.timings)
+    try:
         yield the_lab
     finally:
-        try:
-            the_lab.down()
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            atexit.unregister(the_lab.down)
-            _session["secs"] = time.monotonic() - t0
-            record_timing(the_lab.lab_dir, "lab_session_secs", _session["secs"], lab=the_lab.name)
-            _session["leftovers"] = the_lab.leftover_processes()
+        _teardown(the_lab, previous, t0)
     if _session["leftovers"]:
         raise AssertionError(f"qemu processes of the lab survived down(): pids {_session['leftovers']}")
 
@@ -149,9 +164,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     the_lab: Lab | None = _session["lab"]
-    if the_lab is None:
-        return
     tr = terminalreporter
+    if the_lab is None:
+        if _session["error"]:  # refused: another session owns the lab
+            tr.section("ha-wizard lab")
+            tr.write_line(f"lab failed to start: {_session['error']}")
+        return
     tr.section("ha-wizard lab")
     if _session["error"]:
         tr.write_line(f"lab failed to start: {_session['error']}")

@@ -273,3 +273,17 @@ async def test_unreadable_answers_are_one_sentence_and_the_walk_goes_on(make_app
         assert app.st.node("master")["name"] == "server1"  # defaults: this machine is the master
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.screen.NAME == "nodes" and app.screen.ready)
+
+
+async def test_hosts_interface_uses_the_shared_validator(make_app) -> None:
+    from wizard.core import validate
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(app, pilot, "hosts")
+        app.screen.query_one("#iface", Input).value = "; rm -rf /"
+        await pilot.press("ctrl+n")
+        want = cli_sentence(copy.deepcopy(app.st.raw), "service.interface")
+        assert want == f"service.interface = '; rm -rf /': {validate.interface('; rm -rf /')}"
+        await until(pilot, lambda: want in screen_text(app))
+        assert app.screen.NAME == "hosts"

@@ -44,9 +44,8 @@ def run_headless(args: argparse.Namespace, answers: str, *, resuming: bool = Fal
                 console.print(f"Resuming: the last run stopped at [bold]{sid}[/] ({rec.status}"
                               f"{': ' + rec.detail.splitlines()[0] if rec.detail else ''}). "
                               "Each step is checked on the hosts before it is skipped.", highlight=False)
-        if prepared.changed:
-            console.print("The answers changed since the last run; these steps will be done again: "
-                          + ", ".join(prepared.changed), highlight=False)
+        if prepared.change_note():
+            console.print(prepared.change_note(), markup=False, highlight=False)
         bus = EventBus()
         bus.subscribe(printer)
         confirm = headless_or_typed(args.confirm, interactive=interactive,

@@ -43,8 +43,10 @@ NOT_NAMED = {"master": "master (not named yet)", "peer": "peer (not named yet)"}
 def load_answers(path: str | Path) -> tuple[Spec, SecretsInAnswers]:
     """Read and validate an answers file. Raises AnswersError listing every problem."""
     p = Path(path)
+    text = ""
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise AnswersError([f"file not found: {p} (give the path of your answers file)"], str(p)) from None
     except IsADirectoryError:
@@ -54,7 +56,9 @@ def load_answers(path: str | Path) -> tuple[Spec, SecretsInAnswers]:
     except UnicodeDecodeError:
         raise AnswersError([f"{p} is not UTF-8 text"], str(p)) from None
     except tomllib.TOMLDecodeError as e:
-        raise AnswersError([f"not valid TOML: {e} (check quotes, '=' and [section] headers)"], str(p)) from None
+        # tomllib says "(at end of document)" when the file ends inside a string or a key: name that line
+        where = str(e).replace("(at end of document)", f"(at the end of the file, line {text.count(chr(10)) + 1})")
+        raise AnswersError([f"not valid TOML: {where} (check quotes, '=' and [section] headers)"], str(p)) from None
     return spec_from_dict(raw, source=str(p))
 
 

@@ -32,7 +32,7 @@ from wizard.core.conditions import GENERIC, Conditions
 from wizard.core.events import EventBus, Output, StepFinished, StepStarted, WaitProgress
 from wizard.core.journal import Journal
 from wizard.core.secrets import Redactor
-from wizard.errors import ConfirmationRequired, StepFailed
+from wizard.errors import ConfirmationRequired, StepFailed, UnreachableError
 from wizard.executors.base import Executor
 
 # Asked for every destructive action; returns True when the admin typed the token (or passed --confirm).
@@ -84,15 +84,23 @@ class Engine:
                 self.bus.publish(StepFinished(step.id, "not-implemented", what))
                 summary.not_implemented.append(step.id)
                 continue
-            if self.is_done(step, ex):
-                self.journal.record(step.id, "done", step.host, digest, "already in place")
-                self.bus.publish(StepFinished(step.id, "skipped", "already in place on the host"))
-                summary.skipped.append(step.id)
-                continue
-            self.journal.record(step.id, "started", step.host, digest)
+            ex.begin_step()
             try:
+                if self.is_done(step, ex):
+                    self.journal.record(step.id, "done", step.host, digest, "already in place")
+                    self.bus.publish(StepFinished(step.id, "skipped", "already in place on the host"))
+                    summary.skipped.append(step.id)
+                    continue
+                self.journal.record(step.id, "started", step.host, digest)
                 for action in step.actions:
                     self.execute(step, action, ex)
+            except UnreachableError as e:
+                # the peer went away mid-step (sshd killed, link down, host powered off): the step is left
+                # for resume, which proves on the host what was done before it does anything again
+                msg = self.redact(f"{step.title} on {step.host}: {e}")
+                self.journal.record(step.id, "failed", step.host, digest, msg)
+                self.bus.publish(StepFinished(step.id, "failed", msg))
+                raise UnreachableError(msg) from None
             except StepFailed as e:
                 self.journal.record(step.id, "failed", step.host, digest, self.redact(str(e)))
                 self.bus.publish(StepFinished(step.id, "failed", self.redact(str(e))))
@@ -106,6 +114,8 @@ class Engine:
                 self.journal.record(step.id, "failed", step.host, digest, msg)
                 self.bus.publish(StepFinished(step.id, "failed", msg))
                 raise StepFailed(f"{step.title} on {step.host}: {msg}") from None
+            finally:
+                ex.end_step()
             self.journal.record(step.id, "done", step.host, digest)
             self.bus.publish(StepFinished(step.id, "done"))
             summary.done.append(step.id)

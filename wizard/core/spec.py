@@ -15,73 +15,103 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from wizard.core import validate as v
 from wizard.core.resources import recipe_names
 from wizard.errors import AnswersError
 
-# The schema: section -> {key: default}. ``REQUIRED`` marks keys without a default.
+# The schema, declared once: section -> key -> Field(default, validator). ``REQUIRED`` marks keys without a
+# default. Adding a key is one line here (plus its field in the dataclass below); its type is the default's
+# (``kind`` for a required key) and is checked before the validator runs, so a validator only ever sees a
+# value of the right type. Cross-key rules (the VIP in the nodes' subnet, Heartbeat's timings) are in
+# ``_relations``.
 REQUIRED = object()
 
-NODE_KEYS: dict[str, Any] = {
-    "name": REQUIRED,
-    "ssh": "",
-    "ssh_port": 22,
-    "ssh_user": "root",
-    "address": REQUIRED,
-    "disk": REQUIRED,
-}
-SECTIONS: dict[str, dict[str, Any]] = {
-    "cluster": {"master": REQUIRED, "demo": False},
-    "drbd": {
-        "resource": "r0",
-        "device": "/dev/drbd0",
-        "meta_disk": "internal",
-        "port": 7788,
-        "protocol": "C",
-        "version": "auto",
-        "timeout": 60,
-        "connect_int": 10,
-        "ping_int": 10,
-        "max_buffers": 2048,
-        "max_epoch_size": 2048,
-        "ko_count": 0,
-        "cram_hmac_alg": "sha1",
-        "shared_secret": "",
-        "sync_rate": "",
-        "al_extents": 257,
-        "wfc_timeout": 0,
-        "degr_wfc_timeout": 120,
-        "fencing": "none",
-        "skip_initial_sync": False,
-        "split_brain_notify": "root",
-    },
-    "storage": {"mount_point": "/replicated", "filesystem": "ext4"},
-    "service": {"hostname": REQUIRED, "vip": REQUIRED, "netmask": 24, "interface": "eth0"},
-    "recipes": {"enabled": []},
-    "heartbeat": {
-        "keepalive": 2,
-        "warntime": 10,
-        "deadtime": 30,
-        "initdead": 60,
-        "udpport": 694,
-        "media": "ucast",
-        "interface": "eth0",
-        "serial": "",
-        "baud": 19200,
-        "auto_failback": False,
-        "authkey": "",
-    },
-    "wizard": {"journal_dir": "/var/lib/ha-wizard", "keep_secrets_in_answers": False},
-}
-TOP_LEVEL = [*SECTIONS, "nodes"]
 
+@dataclass(frozen=True)
+class Field:
+    default: Any
+    check: v.Validator | None = None
+    kind: type = str  # only read for REQUIRED keys; otherwise the default's type is the kind
+
+
+F = Field
 FILESYSTEMS = ("ext3", "ext4", "xfs")
 PROTOCOLS = ("A", "B", "C")
 DRBD_VERSIONS = ("auto", "8.3", "8.4", "9")
 FENCING = ("none", "dopd")
 MEDIA = ("ucast", "bcast")
 BAUDS = (9600, 19200, 38400, 57600, 115200)
-NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-RATE_RE = re.compile(r"^[0-9]+[KMG]?$")
+
+FIELDS: dict[str, dict[str, Field]] = {
+    "nodes": {  # each of the two [[nodes]] tables
+        "name": F(REQUIRED, v.host_name),
+        "ssh": F("", v.blank_or(v.dns_name_or_ip, "for this machine")),
+        "ssh_port": F(22, v.port),
+        "ssh_user": F("root", v.user_name),
+        "address": F(REQUIRED, v.ip_address),
+        "disk": F(REQUIRED, v.device_path),
+    },
+    "cluster": {"master": F(REQUIRED, v.host_name), "demo": F(False)},
+    # ranges: DRBD 8.4's drbd_limits.h, so a value drbdadm would refuse is named here, at its key
+    "drbd": {
+        "resource": F("r0", v.drbd_resource),
+        "device": F("/dev/drbd0", v.drbd_device),
+        "meta_disk": F("internal", v.either(v.choice(["internal"]), v.device_path)),
+        "port": F(7788, v.port),
+        "protocol": F("C", v.choice(PROTOCOLS)),
+        "version": F("auto", v.choice(DRBD_VERSIONS)),
+        "timeout": F(60, v.whole(1, 600, why=" tenths of a second")),
+        "connect_int": F(10, v.whole(1, 120, why=" seconds")),
+        "ping_int": F(10, v.whole(1, 120, why=" seconds")),
+        "max_buffers": F(2048, v.whole(32, 131072)),
+        "max_epoch_size": F(2048, v.whole(1, 20000)),
+        "ko_count": F(0, v.whole(0, 200)),
+        "cram_hmac_alg": F("sha1", v.crypto_name),
+        "shared_secret": F("", v.secret),
+        "sync_rate": F("", v.blank_or(v.rate(), "to measure the link")),
+        "al_extents": F(257, v.whole(7, 65534)),
+        "wfc_timeout": F(0, v.whole(0, 300000, why=" seconds")),
+        "degr_wfc_timeout": F(120, v.whole(0, 300000, why=" seconds")),
+        "fencing": F("none", v.choice(FENCING)),
+        "skip_initial_sync": F(False),
+        "split_brain_notify": F("root", v.mail_address),
+    },
+    "storage": {"mount_point": F("/replicated", v.directory), "filesystem": F("ext4", v.choice(FILESYSTEMS))},
+    "service": {
+        "hostname": F(REQUIRED, v.host_name),
+        "vip": F(REQUIRED, v.ip_address),
+        "netmask": F(24, v.prefix_length),
+        "interface": F("eth0", v.interface),
+    },
+    "recipes": {"enabled": F([], v.list_of(v.recipe(recipe_names)))},
+    "heartbeat": {
+        "keepalive": F(2, v.whole(1, 3600, why=" seconds")),
+        "warntime": F(10, v.whole(1, 86400, why=" seconds")),
+        "deadtime": F(30, v.whole(1, 86400, why=" seconds")),
+        "initdead": F(60, v.whole(1, 86400, why=" seconds")),
+        "udpport": F(694, v.port),
+        "media": F("ucast", v.choice(MEDIA)),
+        "interface": F("eth0", v.interface),
+        "serial": F("", v.blank_or(v.device_path, "for none")),
+        "baud": F(19200, v.choice(BAUDS)),
+        "auto_failback": F(False),
+        "authkey": F("", v.secret),
+    },
+    "wizard": {"journal_dir": F("/var/lib/ha-wizard", v.any_path), "keep_secrets_in_answers": F(False)},
+}
+
+
+def _fields(section: str) -> dict[str, Field]:
+    # a key added as a bare default (no Field) is typed by its default and has no validator
+    return {k: f if isinstance(f, Field) else Field(f) for k, f in FIELDS[section].items()}
+
+
+# The old shape, {key: default}, for the writers of answers files (wizard.core.answers) and the screens.
+NODE_KEYS: dict[str, Any] = {k: f.default for k, f in _fields("nodes").items()}
+SECTIONS: dict[str, dict[str, Any]] = {
+    name: {k: f.default for k, f in _fields(name).items()} for name in FIELDS if name != "nodes"
+}
+TOP_LEVEL = [*SECTIONS, "nodes"]
 
 
 @dataclass(frozen=True)
@@ -207,6 +237,14 @@ def _suggest(key: str, choices: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(choices)})"
 
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def _key(key: Any) -> str:
+    """A key as it can be printed on one line (TOML allows quoted keys with any character)."""
+    return key if isinstance(key, str) and _PLAIN_KEY.match(key) else v.shown(key, 40)
+
+
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[str] = []
@@ -214,78 +252,59 @@ class _Collector:
     def add(self, msg: str) -> None:
         self.problems.append(msg)
 
+    def bad(self, key: str, value: Any, rule: str, *, secret: bool = False) -> None:
+        self.add(f"{key} = {'********' if secret else v.shown(value)}: {rule}")
+
+
+SECRET_FIELDS = {("drbd", "shared_secret"), ("heartbeat", "authkey")}
+
+
+def _kind_ok(val: Any, f: Field) -> bool:
+    want = f.kind if f.default is REQUIRED else type(f.default)
+    if want is bool:
+        return isinstance(val, bool)
+    if want is int:
+        return isinstance(val, int) and not isinstance(val, bool)
+    return isinstance(val, want)
+
+
+def _kind(f: Field) -> str:
+    want = f.kind if f.default is REQUIRED else type(f.default)
+    return {bool: "true or false", int: "a whole number", list: 'a list like ["a", "b"]'}.get(
+        want, "a quoted string")
+
+
+def _table(given: dict[str, Any], section: str, label: str, missing: str, out: _Collector) -> dict[str, Any]:
+    """One table's values, each checked for type then value; a wrong one is reported and replaced by its
+    default (None for a required key) so the cross-key checks still run on the others."""
+    fields = _fields(section)
+    for key in given:
+        if key not in fields:
+            out.add(f"{label}.{_key(key)}: unknown key{_suggest(str(key), list(fields))}")
+    values: dict[str, Any] = {}
+    for key, f in fields.items():
+        fallback = None if f.default is REQUIRED else f.default
+        if key not in given:
+            if f.default is REQUIRED:
+                out.add(f"{label}.{key} is missing: {missing}")
+            values[key] = fallback
+            continue
+        val = given[key]
+        secret = (section, key) in SECRET_FIELDS
+        rule = f"expected {_kind(f)}" if not _kind_ok(val, f) else f.check(val) if f.check else None
+        if rule:
+            out.bad(f"{label}.{key}", val, rule, secret=secret)
+            val = fallback
+        values[key] = val
+    return values
+
 
 def _section(raw: dict[str, Any], name: str, out: _Collector) -> dict[str, Any]:
-    schema = SECTIONS[name]
     given = raw.get(name, {})
     if not isinstance(given, dict):
         out.add(f"[{name}] must be a table like '[{name}]', not {type(given).__name__}")
         given = {}
-    values: dict[str, Any] = {}
-    for key in given:
-        if key not in schema:
-            out.add(f"{name}.{key}: unknown key{_suggest(key, list(schema))}")
-    for key, default in schema.items():
-        if key in given:
-            val = given[key]
-            if default is not REQUIRED and not _same_kind(val, default):
-                out.add(f"{name}.{key} = {val!r}: expected {_kind(default)}")
-                val = default
-            values[key] = val
-        elif default is REQUIRED:
-            out.add(f"{name}.{key} is missing: add it under [{name}]")
-            values[key] = None
-        else:
-            values[key] = default
-    return values
-
-
-def _same_kind(val: Any, default: Any) -> bool:
-    if isinstance(default, bool):
-        return isinstance(val, bool)
-    if isinstance(default, int):
-        return isinstance(val, int) and not isinstance(val, bool)
-    if isinstance(default, list):
-        return isinstance(val, list)
-    return isinstance(val, type(default))
-
-
-def _kind(default: Any) -> str:
-    if isinstance(default, bool):
-        return "true or false"
-    if isinstance(default, int):
-        return "a whole number"
-    if isinstance(default, list):
-        return "a list like [\"a\", \"b\"]"
-    return "a quoted string"
-
-
-def _ip(value: Any, key: str, out: _Collector) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return ipaddress.ip_address(value)
-    except ValueError:
-        out.add(f"{key} = {value!r}: not a valid IP address (write it like 192.168.1.5)")
-        return None
-
-
-def _port(value: Any, key: str, out: _Collector) -> None:
-    if isinstance(value, int) and not 1 <= value <= 65535:
-        out.add(f"{key} = {value}: port out of range (use 1-65535)")
-
-
-def _positive(values: dict[str, Any], section: str, keys: list[str], out: _Collector, zero_ok: bool = False) -> None:
-    for k in keys:
-        v = values.get(k)
-        if isinstance(v, int) and (v < 0 or (v == 0 and not zero_ok)):
-            out.add(f"{section}.{k} = {v}: must be {'0 or more' if zero_ok else 'greater than 0'}")
-
-
-def _choice(values: dict[str, Any], section: str, key: str, choices: tuple[Any, ...], out: _Collector) -> None:
-    v = values.get(key)
-    if v is not None and v not in choices:
-        out.add(f"{section}.{key} = {v!r}: choose one of {', '.join(map(str, choices))}")
+    return _table(given, name, name, f"add it under [{name}]", out)
 
 
 def _nodes(raw: dict[str, Any], out: _Collector) -> list[dict[str, Any]]:
@@ -295,123 +314,67 @@ def _nodes(raw: dict[str, Any], out: _Collector) -> list[dict[str, Any]]:
         return []
     if len(given) != 2:
         out.add(f"nodes: found {len(given)} [[nodes]] tables; DRBD mirrors between exactly two servers")
-    nodes = []
-    for i, n in enumerate(given[:2], start=1):
-        values: dict[str, Any] = {}
-        for key in n:
-            if key not in NODE_KEYS:
-                out.add(f"nodes[{i}].{key}: unknown key{_suggest(key, list(NODE_KEYS))}")
-        for key, default in NODE_KEYS.items():
-            if key in n:
-                if default is not REQUIRED and not _same_kind(n[key], default):
-                    out.add(f"nodes[{i}].{key} = {n[key]!r}: expected {_kind(default)}")
-                    values[key] = default
-                else:
-                    values[key] = n[key]
-            elif default is REQUIRED:
-                out.add(f"nodes[{i}].{key} is missing: add it to the {i}. [[nodes]] table")
-                values[key] = None
-            else:
-                values[key] = default
-        name = values["name"]
-        if isinstance(name, str) and not NAME_RE.match(name):
-            out.add(f"nodes[{i}].name = {name!r}: must be the host's short name as `uname -n` prints it")
-        elif name is not None and not isinstance(name, str):
-            out.add(f"nodes[{i}].name = {name!r}: expected a quoted string")
-        _ip(values["address"], f"nodes[{i}].address", out)
-        disk = values["disk"]
-        if isinstance(disk, str) and not disk.startswith("/dev/"):
-            out.add(f"nodes[{i}].disk = {disk!r}: must be a partition path like /dev/sda5")
-        _port(values["ssh_port"], f"nodes[{i}].ssh_port", out)
-        nodes.append(values)
-    names = [n["name"] for n in nodes if n["name"]]
-    if len(names) == 2 and names[0] == names[1]:
-        out.add(f"nodes: the name {names[0]!r} is used twice: each server needs its own `uname -n`")
-    addrs = [n["address"] for n in nodes if n["address"]]
-    if len(addrs) == 2 and addrs[0] == addrs[1]:
-        out.add(f"nodes: the address {addrs[0]!r} is used twice: each server needs its own address")
+    nodes = [_table(n, "nodes", f"nodes[{i}]", f"add it to the {i}. [[nodes]] table", out)
+             for i, n in enumerate(given[:2], start=1)]
+    for key, what in (("name", "each server needs its own `uname -n`"),
+                      ("address", "each server needs its own address")):
+        seen = [n[key] for n in nodes if n[key]]
+        if len(seen) == 2 and seen[0] == seen[1]:
+            out.add(f"nodes: the {key} {seen[0]!r} is used twice: {what}")
     return nodes
 
 
-def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, SecretsInAnswers]:
-    out = _Collector()
-    for key in raw:
-        if key not in TOP_LEVEL:
-            out.add(f"[{key}]: unknown section{_suggest(key, TOP_LEVEL)}")
-    nodes = _nodes(raw, out)
-    s = {name: _section(raw, name, out) for name in SECTIONS}
-
+def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], out: _Collector) -> None:
+    """Rules between keys. Each value here already passed its own check (or is None / its default)."""
     master = s["cluster"]["master"]
     names = [n["name"] for n in nodes]
     if master is not None and names and master not in names:
         out.add(f"cluster.master = {master!r}: not one of the nodes ({', '.join(map(str, names))})")
-
-    d = s["drbd"]
-    _port(d["port"], "drbd.port", out)
-    _choice(d, "drbd", "protocol", PROTOCOLS, out)
-    _choice(d, "drbd", "version", DRBD_VERSIONS, out)
-    _choice(d, "drbd", "fencing", FENCING, out)
-    if d["meta_disk"] != "internal" and not str(d["meta_disk"]).startswith("/dev/"):
-        out.add(f"drbd.meta_disk = {d['meta_disk']!r}: use \"internal\" or a device like /dev/sdb1")
-    if not re.match(r"^/dev/drbd[0-9]+$", str(d["device"])):
-        out.add(f"drbd.device = {d['device']!r}: must look like /dev/drbd0")
-    if not NAME_RE.match(str(d["resource"]).replace("_", "-")):
-        out.add(f"drbd.resource = {d['resource']!r}: use letters, digits and '-' (e.g. r0)")
-    if d["sync_rate"] and not RATE_RE.match(str(d["sync_rate"])):
-        out.add(f"drbd.sync_rate = {d['sync_rate']!r}: write a rate like 100M (or \"\" to measure the link)")
-    _positive(d, "drbd", ["timeout", "connect_int", "ping_int", "max_buffers", "max_epoch_size",
-                          "al_extents"], out)
-    _positive(d, "drbd", ["ko_count", "wfc_timeout", "degr_wfc_timeout"], out, zero_ok=True)
-
-    st = s["storage"]
-    _choice(st, "storage", "filesystem", FILESYSTEMS, out)
-    if not str(st["mount_point"]).startswith("/") or st["mount_point"] == "/":
-        out.add(f"storage.mount_point = {st['mount_point']!r}: must be an absolute directory like /replicated")
-
     sv = s["service"]
-    vip = _ip(sv["vip"], "service.vip", out)
-    if isinstance(sv["netmask"], int) and not 1 <= sv["netmask"] <= 32:
-        out.add(f"service.netmask = {sv['netmask']}: give the prefix length, 1-32 (24 for 255.255.255.0)")
-    elif vip is not None and isinstance(sv["netmask"], int):
-        _check_vip(vip, sv["netmask"], nodes, out)
-    if sv["hostname"] is not None and not NAME_RE.match(str(sv["hostname"])):
-        out.add(f"service.hostname = {sv['hostname']!r}: use a short host name like mail")
-
-    rc = s["recipes"]["enabled"]
-    known = recipe_names()
-    for r in rc if isinstance(rc, list) else []:
-        if r not in known:
-            out.add(f"recipes.enabled: unknown recipe {r!r}{_suggest(str(r), known)}")
-
+    if sv["vip"] is not None:
+        _check_vip(ipaddress.ip_address(sv["vip"]), sv["netmask"], nodes, out)
+    d = s["drbd"]
+    if d["timeout"] >= 10 * min(d["connect_int"], d["ping_int"]):
+        out.add(f"drbd.timeout = {d['timeout']}: must be below drbd.connect_int ({d['connect_int']} s) and "
+                f"drbd.ping_int ({d['ping_int']} s); it counts tenths of a second, so at most "
+                f"{10 * min(d['connect_int'], d['ping_int']) - 1}")
+    if d["fencing"] == "dopd" and d["version"] == "9":
+        out.add('drbd.fencing = \'dopd\': works with DRBD 8.x only (DRBD 9 no longer exports DRBD_PEER); '
+                'use fencing = "none"')
     hb = s["heartbeat"]
-    _port(hb["udpport"], "heartbeat.udpport", out)
-    _choice(hb, "heartbeat", "media", MEDIA, out)
-    _choice(hb, "heartbeat", "baud", BAUDS, out)
-    _positive(hb, "heartbeat", ["keepalive", "warntime", "deadtime", "initdead"], out)
-    if all(isinstance(hb[k], int) for k in ("keepalive", "warntime", "deadtime", "initdead")):
-        if hb["deadtime"] <= hb["keepalive"] * 2:
-            out.add(f"heartbeat.deadtime = {hb['deadtime']}: must be well above keepalive "
-                    f"({hb['keepalive']}); use at least {hb['keepalive'] * 3}")
-        if not hb["keepalive"] < hb["warntime"] < hb["deadtime"]:
-            out.add(f"heartbeat.warntime = {hb['warntime']}: must lie between keepalive and deadtime")
-        if hb["initdead"] < hb["deadtime"]:
-            out.add(f"heartbeat.initdead = {hb['initdead']}: must be at least deadtime ({hb['deadtime']})")
-    if hb["serial"] and not str(hb["serial"]).startswith("/dev/"):
-        out.add(f"heartbeat.serial = {hb['serial']!r}: give a device like /dev/ttyS1, or \"\" for none")
+    if hb["deadtime"] <= hb["keepalive"] * 2:
+        out.add(f"heartbeat.deadtime = {hb['deadtime']}: must be well above keepalive "
+                f"({hb['keepalive']}); use at least {hb['keepalive'] * 3}")
+    if not hb["keepalive"] < hb["warntime"] < hb["deadtime"]:
+        out.add(f"heartbeat.warntime = {hb['warntime']}: must lie between keepalive and deadtime")
+    if hb["initdead"] < hb["deadtime"]:
+        out.add(f"heartbeat.initdead = {hb['initdead']}: must be at least deadtime ({hb['deadtime']})")
 
+
+def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, SecretsInAnswers]:
+    out = _Collector()
+    if not isinstance(raw, dict):
+        raise AnswersError(["the answers must be a TOML document of [sections]"], source)
+    for key in raw:
+        if key not in TOP_LEVEL:
+            out.add(f"[{_key(key)}]: unknown section{_suggest(str(key), TOP_LEVEL)}")
+    nodes = _nodes(raw, out)
+    s = {name: _section(raw, name, out) for name in SECTIONS}
+    _relations(nodes, s, out)
     if out.problems:
         raise AnswersError(out.problems, source)
 
+    d, st, sv, hb = s["drbd"], s["storage"], s["service"], s["heartbeat"]
     node_objs = tuple(Node(**n) for n in nodes)
     secrets = SecretsInAnswers(shared_secret=d.pop("shared_secret"), authkey=hb.pop("authkey"))
     spec = Spec(
         nodes=(node_objs[0], node_objs[1]),
-        master=master,
+        master=s["cluster"]["master"],
         demo=s["cluster"]["demo"],
         drbd=Drbd(**d),
         storage=Storage(**st),
         service=Service(**sv),
-        recipes=tuple(rc),
+        recipes=tuple(s["recipes"]["enabled"]),
         heartbeat=Heartbeat(**hb),
         wizard=WizardSettings(**s["wizard"]),
         source=source,

@@ -137,7 +137,7 @@ def _what(fs: FsSignature | None, known: bool) -> str:
 
 
 def check_disk(facts: NodeFacts | None, node: str, device: str, *, meta_disk: str = "internal",
-               drbd_device: str = "") -> DiskCheck:
+               drbd_device: str = "", key: str = "") -> DiskCheck:
     """Can DRBD use ``device`` on ``node``? ``meta_disk`` as in the answers ("internal" or a device; equal
     to ``device`` when the meta device itself is checked); ``drbd_device`` (/dev/drbd0) holding the
     partition means a resumed run, not a conflict."""
@@ -148,9 +148,10 @@ def check_disk(facts: NodeFacts | None, node: str, device: str, *, meta_disk: st
     if not facts.exists(device):
         listing = ", ".join(f"{c.device} ({human(c.size_bytes)})" for c in candidates(facts)) or "none"
         why = f" ({facts.unknown['fdisk']})" if "fdisk" in facts.unknown else ""
-        return DiskCheck(node, device, "refused", f"{device} does not exist on {node}{why}; its partitions: "
-                         f"{listing}", fix="correct the node's disk in the answers, or create the partition "
-                         "(fdisk; the same size on both nodes)")
+        named = f" ({key} in the answers)" if key else ""
+        return DiskCheck(node, device, "refused", f"{device}{named} does not exist on {node}{why}; its "
+                         f"partitions: {listing}", fix=f"correct {key or 'the disk'} in the "
+                         "answers, or create the partition (fdisk; the same size on both nodes)")
     if part is not None and part.extended:
         return DiskCheck(node, device, "refused", f"{device} on {node} is an extended partition (a container "
                          "for logical ones)", fix="choose a logical partition inside it")
@@ -202,8 +203,10 @@ def check_pair(spec: Spec, facts: Mapping[str, object]) -> PairCheck:
     checks = []
     for name in (spec.master, spec.peer_node.name):
         nf = facts.get(name)
+        index = [n.name for n in spec.nodes].index(name) + 1
         checks.append(check_disk(nf if isinstance(nf, NodeFacts) else None, name, spec.node(name).disk,
-                                 meta_disk=spec.drbd.meta_disk, drbd_device=spec.drbd.device))
+                                 meta_disk=spec.drbd.meta_disk, drbd_device=spec.drbd.device,
+                                 key=f"nodes[{index}].disk"))
     sizes = [c.size_bytes for c in checks]
     if sizes[0] is None or sizes[1] is None:
         return PairCheck(tuple(checks), None, None, "the usable size is known once both partitions are")

@@ -19,8 +19,8 @@ from wizard.drbd.state import (
     DrbdDevice,
     Progress,
     progress_from,
-    read_status,
 )
+from wizard.drbd.status_read import read_status
 from wizard.executors.base import Result
 
 # Connection states in which the two nodes talk to each other (8.x names, plus DRBD 9's Established).

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from wizard.core.actions import WaitFor
-from wizard.drbd.state import read_status
+from wizard.drbd.status_read import read_status
 from wizard.executors.base import Executor
 
 DRBD_WAITS = ("drbd-connected", "drbd-promotable", "drbd-synced", "drbd-skip-ready")

@@ -1,6 +1,8 @@
 """DRBD state and resync progress: /proc/drbd (DRBD 0.7/8.0-8.4), ``drbdsetup status --json`` and
 ``drbdsetup events2 --now --statistics`` (DRBD 9, where /proc/drbd holds only the version).
 
+Reading text of unknown format (and ``drbdadm status`` text) is ``wizard.drbd.status_read``.
+
 Units: DRBD prints sizes and counters in KiB and speeds in KiB/s. The percentage /proc/drbd prints is
 coarse for small devices (8.4 computes it from bitmap bits >> 10: a 63 MiB device moves in 6.25 %
 steps), so ``progress_from`` computes the percentage from the out-of-sync and total figures instead.
@@ -25,6 +27,22 @@ SYNCING = frozenset({"SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "
 
 
 @dataclass(frozen=True)
+class DrbdPeer:
+    """One peer of a DRBD 9 device (a resource may have several: three nodes or more)."""
+
+    name: str
+    connection: str  # Connected, Connecting, StandAlone ...
+    role: str
+    peer_disk: str
+    replication: str  # Established, SyncSource, SyncTarget, Off ...
+    done: float | None = None  # resync percent, while one runs
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "connection": self.connection, "role": self.role,
+                "peer_disk": self.peer_disk, "replication": self.replication, "done": self.done}
+
+
+@dataclass(frozen=True)
 class DrbdDevice:
     minor: int
     cs: str  # 8.x connection state; for DRBD 9 the replication state while not plain "Connected"
@@ -40,6 +58,13 @@ class DrbdDevice:
     want_kib_s: int | None = None
     resource: str | None = None  # DRBD 9 resource name
     counters: tuple[tuple[str, int], ...] = ()  # ns nr dw dr al bm lo pe ua ap ep (KiB or counts)
+    volume: int | None = None  # DRBD 9
+    peers: tuple[DrbdPeer, ...] = ()  # DRBD 9: every peer; roles/disk_states show the first one
+
+    @property
+    def name(self) -> str:
+        """drbd0, or resource/volume when the minor is not known (plain `drbdadm status` omits it)."""
+        return f"drbd{self.minor}" if self.minor >= 0 else f"{self.resource}/{self.volume or 0}"
 
     def counter(self, name: str) -> int | None:
         return dict(self.counters).get(name)
@@ -48,7 +73,9 @@ class DrbdDevice:
         return {"minor": self.minor, "cs": self.cs, "roles": list(self.roles),
                 "disk_states": list(self.disk_states), "protocol": self.protocol,
                 "sync_percent": self.sync_percent, "oos_kib": self.oos_kib,
-                "speed_kib_s": self.speed_kib_s, "finish": self.finish}
+                "speed_kib_s": self.speed_kib_s, "finish": self.finish} | (
+                {"resource": self.resource, "volume": self.volume, "peers": [p.to_json() for p in self.peers]}
+                if self.resource is not None else {}) | ({"minor": None} if self.minor < 0 else {})
 
 
 @dataclass(frozen=True)
@@ -138,13 +165,24 @@ def _cs(connection: str | None, replication: str | None) -> str:
     return connection or "StandAlone"
 
 
-def _v9_device(resource: Mapping, device: Mapping, conn: Mapping | None, peer: Mapping | None,
-               *, percent: Any, oos: Any, speed_mib: Any, eta: Any, total_sectors: Any) -> DrbdDevice:
+def peer_of(name: Any, conn: Mapping | None, pd: Mapping | None) -> DrbdPeer:
+    connection = str((conn or {}).get("connection") or "Connected")
+    replication = (pd or {}).get("replication") or ("Established" if connection == "Connected" else "Off")
+    done = (pd or {}).get("done")
+    return DrbdPeer(str(name), connection, str((conn or {}).get("role") or "Unknown"),
+                    str((pd or {}).get("peer-disk") or "DUnknown"), str(replication),
+                    round(float(done), 2) if done not in (None, "") and replication in SYNCING else None)
+
+
+def v9_device(resource: Mapping, device: Mapping, conn: Mapping | None, peer: Mapping | None,
+               *, percent: Any, oos: Any, speed_mib: Any, eta: Any, total_sectors: Any,
+               peers: tuple[DrbdPeer, ...] = ()) -> DrbdDevice:
     replication = peer.get("replication") if peer else None
     if replication not in SYNCING:  # "change" lines leave stale done:/dbdt1:/eta: from the resync behind
         percent = speed_mib = eta = total_sectors = None
+    minor = device.get("minor")
     return DrbdDevice(
-        minor=int(device["minor"]),
+        minor=int(minor) if minor not in (None, "") else -1,
         cs=_cs(conn.get("connection") if conn else None, peer.get("replication") if peer else None),
         roles=(str(resource.get("role", "Unknown")), str(conn.get("role", "Unknown")) if conn else "Unknown"),
         disk_states=(str(device.get("disk", "DUnknown")),
@@ -156,6 +194,8 @@ def _v9_device(resource: Mapping, device: Mapping, conn: Mapping | None, peer: M
         total_kib=int(total_sectors) // 2 if total_sectors not in (None, 0) else None,
         left_kib=int(oos) if oos is not None and replication in SYNCING else None,
         resource=str(resource.get("name")),
+        volume=int(device["volume"]) if str(device.get("volume", "")).isdigit() else None,
+        peers=peers,
     )
 
 
@@ -170,19 +210,28 @@ def parse_drbdsetup_status_json(text: str, version: str | None = None) -> DrbdSt
             pd = next((p for p in (conn or {}).get("peer_devices", []) if p.get("volume") == dev.get("volume")),
                       None)
             r = {"name": res.get("name"), "role": res.get("role")}
-            d = {"minor": dev.get("minor"), "disk": dev.get("disk-state")}
+            d = {"minor": dev.get("minor"), "disk": dev.get("disk-state"), "volume": dev.get("volume")}
+            peers = []
+            for cn in conns:
+                cpd: dict[str, Any] = next(
+                    (x for x in cn.get("peer_devices", []) if x.get("volume") == dev.get("volume")), {})
+                peers.append(peer_of(cn.get("name"), {"connection": cn.get("connection-state"),
+                                                    "role": cn.get("peer-role")},
+                                   {"replication": cpd.get("replication-state"),
+                                    "peer-disk": cpd.get("peer-disk-state"),
+                                    "done": cpd.get("percent-resync-done")} if cpd else None))
             c = {"connection": conn.get("connection-state"), "role": conn.get("peer-role")} if conn else None
             p = ({"replication": pd.get("replication-state"), "peer-disk": pd.get("peer-disk-state")}
                  if pd else None)
             pd = pd or {}
-            devices.append(_v9_device(
+            devices.append(v9_device(
                 r, d, c, p, percent=pd.get("percent-resync-done"), oos=pd.get("out-of-sync"),
                 speed_mib=pd.get("db1/dt1 [MiB/s]"), eta=pd.get("estimated-seconds-to-finish"),
-                total_sectors=pd.get("rs-total")))
+                total_sectors=pd.get("rs-total"), peers=tuple(peers)))
     return DrbdStatus(version, tuple(devices), None)
 
 
-_EVENT = re.compile(
+EVENT_LINE = re.compile(
     r"^(?:\S+T\S+\s+)?(exists|create|change|destroy)\s+(resource|connection|device|peer-device)\s+(.*)$"
 )
 
@@ -192,7 +241,7 @@ def parse_events2(text: str, version: str | None = None) -> DrbdStatus:
     current state (optionally timestamped with --timestamps). "change" lines carry only some fields."""
     objs: dict[tuple[str, ...], dict[str, str]] = {}
     for line in text.splitlines():
-        m = _EVENT.match(line.strip())
+        m = EVENT_LINE.match(line.strip())
         if not m:
             continue  # "exists -", helper calls, paths
         verb, kind, rest = m.groups()
@@ -207,13 +256,16 @@ def parse_events2(text: str, version: str | None = None) -> DrbdStatus:
         if kind != "device":
             continue
         res = objs.get(("resource", name, "", ""), {})
-        conn_key = next((k for k in objs if k[0] == "connection" and k[1] == name), None)
+        conn_keys = [k for k in objs if k[0] == "connection" and k[1] == name]
+        conn_key = conn_keys[0] if conn_keys else None
         conn = objs.get(conn_key) if conn_key else None
         peer = objs.get(("peer-device", name, conn_key[2], volume)) if conn_key else None
         pf = peer or {}
-        devices.append(_v9_device(res | {"name": name}, dev, conn, peer, percent=pf.get("done"),
+        peers = tuple(peer_of(objs[k].get("conn-name", k[2]), objs[k],
+                            objs.get(("peer-device", name, k[2], volume))) for k in conn_keys)
+        devices.append(v9_device(res | {"name": name}, dev | {"volume": volume}, conn, peer, percent=pf.get("done"),
                                   oos=pf.get("out-of-sync"), speed_mib=pf.get("dbdt1"), eta=pf.get("eta"),
-                                  total_sectors=None))
+                                  total_sectors=None, peers=peers))
     return DrbdStatus(version, tuple(sorted(devices, key=lambda d: d.minor)), None)
 
 
@@ -262,21 +314,3 @@ def progress_from(device: DrbdDevice, previous: Progress | None, now: float) -> 
     else:
         eta = 0.0 if done else None
     return Progress(device.minor, device.cs, percent, oos, total, speed, eta, done, now)
-
-
-def read_status(text: str) -> DrbdStatus:
-    """Whatever DRBD status text a probe printed: /proc/drbd, ``drbdsetup status --json``, events2."""
-    body = text.strip()
-    version = None
-    if body.startswith("version:"):  # DRBD 9 probes may print /proc/drbd's first line before the JSON
-        first, _, body = body.partition("\n")
-        version = first.split()[1] if len(first.split()) > 1 else None
-        body = body.strip()
-    if body.startswith("["):
-        try:
-            return parse_drbdsetup_status_json(body, version)
-        except ValueError:
-            return DrbdStatus(version, ())
-    if re.search(r"^(?:\S+T\S+\s+)?exists\s", body, re.M):
-        return parse_events2(body, version)
-    return parse_proc_drbd(text)

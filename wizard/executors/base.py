@@ -8,6 +8,7 @@ started. Content goes through stdin, never argv, so secrets never show up in ``p
 from __future__ import annotations
 
 import abc
+import hashlib
 import shlex
 from collections.abc import Callable, Sequence
 
@@ -17,13 +18,20 @@ from wizard.executors.result import Output, Result
 __all__ = ["Executor", "Output", "Result", "shell_join"]
 
 
-# Write atomically: a temp file beside the target, umask 077 so a secret is never readable, then chmod,
-# chown, fsync (via sync FILE where supported) and rename over the target.
+# Write atomically: a hidden temp file beside the target (".NAME.ha-wizard-tmp.XXXXXX": no config glob such
+# as drbd.d/*.res picks it up), umask 077 so a secret is never readable, then chmod, chown, fsync (via sync
+# FILE where supported) and rename over the target. The content's size and sha256 are checked before the
+# rename: a connection dropped (or a wizard killed) mid-transfer closes the remote stdin, and `cat` would
+# end "successfully" with half a file. Temp files left by a shell killed outright are removed by the next
+# write of the same target.
 _WRITE = (
-    'umask 077; t=$(mktemp "$1.ha-wizard.XXXXXX") || exit 1; '
-    'cat > "$t" && chmod "$2" "$t" && chown "$3" "$t" && { sync "$t" 2>/dev/null || true; } '
-    '&& mv -f "$t" "$1" || { rm -f "$t"; exit 1; }'
+    'umask 077; d=$(dirname -- "$1"); b=$(basename -- "$1"); rm -f -- "$d/.$b.ha-wizard-tmp."*; '
+    't=$(mktemp "$d/.$b.ha-wizard-tmp.XXXXXX") || exit 1; '
+    'cat > "$t" && [ "$(wc -c < "$t")" -eq "$4" ] && [ "$(sha256sum < "$t" | cut -c1-64)" = "$5" ] '
+    '&& chmod "$2" "$t" && chown "$3" "$t" && { sync "$t" 2>/dev/null || true; } '
+    '&& mv -f "$t" "$1" || { rm -f "$t"; echo "incomplete or failed write, $1 left as it was" >&2; exit 1; }'
 )
+TEMP_MARK = ".ha-wizard-tmp."
 
 
 class Executor(abc.ABC):
@@ -48,6 +56,12 @@ class Executor(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+    def begin_step(self) -> None:  # noqa: B027 - optional hook
+        """A step starts on this node: until ``end_step`` its connection must not be swapped for another."""
+
+    def end_step(self) -> None:  # noqa: B027 - optional hook
+        """The step is over (done, skipped or failed)."""
 
     # --- read-only: allowed in dry-run ---------------------------------------------------------
     def probe(self, argv: Sequence[str], *, timeout: float = 30.0) -> Result:
@@ -85,8 +99,9 @@ class Executor(abc.ABC):
 
     def write_file(self, path: str, content: str, *, mode: int = 0o644, owner: str = "root",
                    group: str = "root") -> None:
-        r = self._exec(["sh", "-c", _WRITE, "sh", path, f"{mode:o}", f"{owner}:{group}"],
-                       input=content, timeout=60.0, env=None)
+        data = content.encode()
+        r = self._exec(["sh", "-c", _WRITE, "sh", path, f"{mode:o}", f"{owner}:{group}", str(len(data)),
+                        hashlib.sha256(data).hexdigest()], input=content, timeout=60.0, env=None)
         if r.rc != 0:
             raise OSError(f"cannot write {path} on {self.node}: {r.text.strip() or 'exit ' + str(r.rc)}")
 

@@ -54,7 +54,10 @@ def run_in_pty(argv: Sequence[str], prompts: Sequence[Q], *, answer: Callable[[Q
             if i < len(prompts):
                 reply = answer(prompts[i])
                 echo[:] = [reply]
-                child.sendline(reply)
+                try:
+                    child.sendline(reply)
+                except OSError:  # the other side is gone (the tool died, or the SSH link under it)
+                    break
                 continue
             if patterns[i] is pexpect.TIMEOUT:
                 timed_out = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -19,7 +20,8 @@ from pathlib import Path
 from plumbum import SshMachine
 
 from wizard.errors import UnreachableError, WizardError
-from wizard.executors.base import Executor, Result
+from wizard.executors.base import Executor, Output, Result
+from wizard.executors.pty import Q
 
 # Decides on an unknown host key: gets (host label, fingerprints), returns True to trust it.
 HostKeyDecider = Callable[[str, list[str]], bool]
@@ -67,14 +69,19 @@ class SshExecutor(Executor):
         self.port = port
         self.label = f"{user}@{host}" + (f":{port}" if port != 22 else "")
         self.known_hosts = Path(known_hosts or Path.home() / ".ssh" / "known_hosts").expanduser()
-        self._control_dir = tempfile.mkdtemp(prefix="ha-wizard-ssh-")
+        # ssh refuses a ControlPath of 108 bytes or more (a unix socket's limit): a long TMPDIR falls back to
+        # /tmp, and the socket has a one-letter name (the folder is this executor's own)
+        base = tempfile.gettempdir()
+        self._control_dir = tempfile.mkdtemp(prefix="ha-wizard-ssh-", dir=base if len(base) <= 64 else "/tmp")
         self.opts = [
             "-o", "BatchMode=yes",
             "-o", "StrictHostKeyChecking=yes",
             "-o", f"UserKnownHostsFile={self.known_hosts}",
             "-o", "ControlMaster=auto",
-            "-o", f"ControlPath={self._control_dir}/%C",
-            "-o", "ControlPersist=600",
+            "-o", f"ControlPath={self._control_dir}/c",
+            # long enough for an admin who leaves a confirmation on screen: within a step the connection may
+            # not change, so an idle master must not exit; close() stops it, a killed run leaves it 4 h at most
+            "-o", "ControlPersist=4h",
             "-o", f"ConnectTimeout={connect_timeout}",
             "-o", "ServerAliveInterval=15",
             "-o", "LogLevel=ERROR",
@@ -98,6 +105,46 @@ class SshExecutor(Executor):
                 f"answers file, that sshd runs there, and that this machine's root key is authorised "
                 f"(ssh-copy-id -p {port} {user}@{host})"
             ) from None
+        self._master = self._find_master()  # the ControlMaster process: the run's one connection
+        self._in_step = False
+        self._pinned: int | None = None  # the connection the step in progress started on
+
+    def _find_master(self) -> int | None:
+        r = subprocess.run(["ssh", *self.opts, "-p", str(self.port), "-O", "check", f"{self.user}@{self.host}"],
+                           capture_output=True, text=True, timeout=10)
+        m = re.search(r"pid=(\d+)", r.stderr + r.stdout)
+        return int(m.group(1)) if m else None
+
+    @staticmethod
+    def _alive(pid: int | None) -> bool:
+        if pid is None:
+            return False
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return False
+        return state not in ("Z", "X")
+
+    def begin_step(self) -> None:
+        self._in_step = True
+        # a connection that died between steps is simply opened again by the next command: the step starts
+        # by proving on the host what is already done. Within a step, it may not change (``_check_link``).
+        self._pinned = self._master if self._alive(self._master) else None
+
+    def end_step(self) -> None:
+        self._in_step = False
+
+    def _check_link(self) -> None:
+        """Refuse to go on over a new connection when the step's connection died (link cut, sshd killed, peer
+        rebooted): ssh would silently open another one, and the step would go on as if nothing had happened,
+        maybe against another machine that took the address. Resume reconnects and re-checks the host."""
+        if self._in_step and self._pinned is not None and not self._alive(self._pinned):
+            raise UnreachableError(f"lost the SSH connection to {self.node} ({self.label}): check the network "
+                                   "and its sshd, then run `ha-wizard resume`")
+
+    def _pin(self) -> None:
+        if self._in_step and self._pinned is None:  # the step's first command (re)opened the connection
+            self._master = self._pinned = self._find_master()
 
     def _trust_host_key(self, decide: HostKeyDecider | None) -> None:
         if host_key_known(self.host, self.port, self.known_hosts):
@@ -121,6 +168,7 @@ class SshExecutor(Executor):
 
     def _exec(self, argv: Sequence[str], *, input: str | None, timeout: float,
               env: dict[str, str] | None) -> Result:
+        self._check_link()
         proc = self.machine.popen([shlex.join(list(argv))], env=env)
         try:
             out, err = proc.communicate(  # type: ignore[call-arg]
@@ -137,7 +185,21 @@ class SshExecutor(Executor):
                 f"lost the SSH connection to {self.node} ({text_err.strip() or 'ssh exit 255'}): "
                 "check the network, then run `ha-wizard resume`"
             )
+        self._pin()
         return Result(int(rc or 0), text_out, text_err)
+
+    def run_prompted(self, argv: Sequence[str], prompts: Sequence[Q], *, answer: Callable[[Q], str],
+                     timeout: float = 300.0, on_output: Output | None = None,
+                     env: dict[str, str] | None = None) -> Result:
+        self._check_link()
+        r = super().run_prompted(argv, prompts, answer=answer, timeout=timeout, on_output=on_output, env=env)
+        self._pin()
+        if r.rc == 255:  # ssh's own failure: the tools the wizard prompts for never exit 255
+            tail = " ".join(r.text.strip().splitlines()[-1:])[-160:]
+            raise UnreachableError(
+                f"lost the SSH connection to {self.node} while `{argv[0]}` was asking "
+                f"({tail or 'ssh exit 255'}): check the network, then run `ha-wizard resume`")
+        return r
 
     def pty_argv(self, argv: Sequence[str]) -> list[str]:
         return ["ssh", *self.opts, "-tt", "-p", str(self.port), "-l", self.user, "--", self.host,

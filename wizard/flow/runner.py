@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.core import secrets as secrets_mod
@@ -20,20 +21,58 @@ from wizard.flow.session import Session, check_master_identity
 class Prepared:
     steps: list[Step]
     journal: Journal
-    changed: list[str]  # step ids whose actions changed since the journal recorded them
+    changed: list[str]  # steps done in an earlier run whose actions changed, and that will really run again
+    in_place: list[str] = field(default_factory=list)  # changed too, but the hosts prove them done: skipped
+    answers_changed: bool = False  # the answers' digest differs from the last run's
+    hosts_changed: bool = False  # steps changed with the same answers: what the hosts hold changed
+
+    def change_note(self) -> str:
+        """One sentence for the admin: what changed since the last run, and what will be done again."""
+        if not self.changed and not self.in_place:
+            return ""
+        if self.answers_changed:
+            what = "The answers changed since the last run"
+        elif self.hosts_changed:
+            what = "The hosts changed since the last run (the answers did not)"
+        else:
+            what = "Some steps differ from the last run"
+        redo = (f"these steps will be done again: {', '.join(self.changed)}" if self.changed
+                else "nothing needs doing again")
+        kept = f" (already in place on the hosts, so skipped: {', '.join(self.in_place)})" if self.in_place else ""
+        return f"{what}; {redo}{kept}."
 
 
-def prepare(session: Session) -> Prepared:
-    """Plan, open the journal and name the steps a changed answers file affects."""
-    journal = Journal.open(session.journal_dir)
-    _link_rate(session, journal)
-    steps = session.plan()
-    changed = []
+def changes(steps: list[Step], journal: Journal, answers_digest: str,
+            is_done: Callable[[Step], bool]) -> Prepared:
+    """Compare the plan with the journal's last run. A step whose actions changed is listed as "done again"
+    only when ``is_done`` (the engine's proof on the host) says it is not in place: the engine would skip
+    it otherwise, and an admin told that create-md runs again on a disk with data has reason to panic."""
+    changed: list[str] = []
+    in_place: list[str] = []
     for s in steps:
         rec = journal.steps.get(s.id)
         if rec is not None and rec.status == "done" and rec.digest != step_digest(s):
-            changed.append(s.id)
-    return Prepared(steps, journal, changed)
+            (in_place if is_done(s) else changed).append(s.id)
+    answers = bool(journal.answers_digest) and journal.answers_digest != answers_digest
+    # Same answers, different actions: the plan follows facts gathered from the hosts (a disk that now
+    # holds metadata, a measured link rate), so the hosts changed.
+    hosts = bool(changed or in_place) and bool(journal.answers_digest) and not answers
+    return Prepared(steps, journal, changed, in_place, answers, hosts)
+
+
+def prepare(session: Session) -> Prepared:
+    """Plan, open the journal and name the steps that changed since the last run, and why."""
+    journal = Journal.open(session.journal_dir)
+    _link_rate(session, journal)
+    steps = session.plan()
+    engine = Engine(session.executors, journal, redactor=session.redactor, confirm=lambda c, host: False,
+                    conditions=registry.conditions())
+
+    def is_done(step: Step) -> bool:
+        ex = session.executors.get(step.host)
+        return ex is not None and step.implemented and engine.is_done(step, ex)
+
+    return changes(steps, journal, session.spec.digest(), is_done)
 
 
 def _link_rate(session: Session, journal: Journal) -> None:

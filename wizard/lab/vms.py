@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.lab import procs
+from wizard.lab import owner, procs
 from wizard.lab.common import LabError, default_lab_dir, log, record_timing, require_tool, run
 from wizard.lab.image import CLUSTER_KEY, LAB_KEY, Image, ensure_image, prune_images
 
@@ -126,6 +126,7 @@ class Lab:
         With ``fresh=False`` a lab that is already running is kept as it is. Otherwise leftovers of this
         lab are stopped and both VMs start from new overlays and blank data disks.
         """
+        owner.claim(self.lab_dir, self.name)  # first: refuse before touching anything of a running lab
         for tool in ("qemu-system-x86_64", "qemu-img", "sfdisk", "ssh", "ssh-keygen"):
             require_tool(tool)
         self.image = ensure_image(self.lab_dir, rebuild=rebuild)
@@ -133,7 +134,7 @@ class Lab:
             self.image.build_secs
         if not fresh and all(self._pid(n) for n in NODES):
             return
-        self.down()
+        self.down(release=False)
         if not self.image.cached:
             prune_images(self.lab_dir, keep={self.image.key} | self._images_in_use())
         try:
@@ -155,13 +156,20 @@ class Lab:
             self.down(keep_disks=True)  # Ctrl-C or failure: never leave VMs behind
             raise
 
-    def down(self, *, keep_disks: bool = False) -> None:
-        """Stop both VMs (by recorded PID) and drop their overlays and data disks (not the console logs)."""
-        for n in NODES:
-            self._stop(n)
-            if not keep_disks:
-                for suffix in ("qcow2", "data.img"):
-                    self._file(n, suffix).unlink(missing_ok=True)
+    def down(self, *, keep_disks: bool = False, release: bool = True) -> None:
+        """Stop both VMs (by recorded PID) and drop their overlays and data disks (not the console logs).
+
+        Refused (LabError) while another live process owns this lab (see ``owner``)."""
+        owner.claim(self.lab_dir, self.name)
+        try:
+            for n in NODES:
+                self._stop(n)
+                if not keep_disks:
+                    for suffix in ("qcow2", "data.img"):
+                        self._file(n, suffix).unlink(missing_ok=True)
+        finally:
+            if release:
+                owner.release(self.lab_dir, self.name)
 
     def status(self) -> list[NodeStatus]:
         out = []

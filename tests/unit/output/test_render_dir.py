@@ -58,8 +58,9 @@ def test_render_refuses_wrong_files_and_writes_nothing(tmp_path: Path) -> None:
     answers.write_text(TUTORIAL.read_text().replace("timeout = 120", "timeout = 300"))
     out = tmp_path / "out"
     r = _cli("render", "--answers", str(answers), "--out", str(out), "--journal-dir", str(tmp_path / "j"))
-    assert r.returncode == 6 and not out.exists()
-    assert "drbd.timeout = 300" in r.stderr and "nothing was written" in r.stderr and "Traceback" not in r.stderr
+    # caught when the answers load now (exit 2, the key named); the config check behind it stays as defence
+    assert r.returncode == 2 and not out.exists()
+    assert "drbd.timeout = 300: must be below drbd.connect_int" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_known_secrets_never_reach_plan_dry_run_or_the_journal(tmp_path: Path) -> None:

@@ -286,3 +286,12 @@ def test_probe_skipped_for_demo_and_for_loopback_only(monkeypatch: pytest.Monkey
                                  raw["nodes"][0].update(address="127.0.0.2")))
     assert skip_reason(loop, local, None) == ""
     assert skip_reason(spec, None, None) == "node1 was not reached"
+
+
+def test_a_missing_device_names_its_answers_key() -> None:
+    spec = lab_spec()
+    spec = dataclasses.replace(spec, nodes=(spec.nodes[0], dataclasses.replace(spec.nodes[1], disk="/dev/vdb7")))
+    (line,) = by_key(lines(spec=spec), "disk", "node2")
+    assert line.status == "fail"
+    assert "/dev/vdb7 (nodes[2].disk in the answers) does not exist on node2" in line.what
+    assert line.fix.startswith("correct nodes[2].disk in the answers")

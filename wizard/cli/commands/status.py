@@ -23,28 +23,35 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="the answers file (default: the one the last apply used, else this machine only)")
     add_connection(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--proc-drbd", metavar="FILE", help="parse this saved /proc/drbd (or drbdsetup status "
-                                                        "--json / events2 output) instead of asking the nodes")
+    p.add_argument("--proc-drbd", metavar="FILE", help="parse this saved /proc/drbd (or `drbdadm status` text, "
+                   "`drbdsetup status --json` or events2 output) instead of asking the nodes")
 
 
 def _text(name: str, state: dict[str, Any]) -> list[str]:
     if "error" in state:
         return [f"{name}: {state['error']}"]
-    lines = [f"{name}: DRBD {state.get('version') or 'not loaded'}"]
+    version = state.get("version") or ("(version not in this output)" if state.get("devices") else "not loaded")
+    lines = [f"{name}: DRBD {version}"]
     if not state.get("devices"):
         lines.append("  no DRBD device configured")
     for d in state.get("devices", []):
-        line = (f"  drbd{d['minor']}  {d['cs']:<13} {'/'.join(d['roles']):<20} {'/'.join(d['disk_states']):<26}"
+        name = f"drbd{d['minor']}" if d["minor"] is not None else f"{d.get('resource')}/{d.get('volume') or 0}"
+        line = (f"  {name}  {d['cs']:<13} {'/'.join(d['roles']):<20} {'/'.join(d['disk_states']):<26}"
                 f" {d['protocol'] or ''}")
         if d["sync_percent"] is not None:
             speed = f" at {d['speed_kib_s'] / 1024:.1f} MiB/s" if d["speed_kib_s"] else ""
             line += f"  sync {d['sync_percent']:.1f}%{speed}" + (f", done in {d['finish']}" if d["finish"] else "")
         lines.append(line.rstrip())
+        if len(d.get("peers") or []) > 1:  # three nodes or more: one line per peer
+            for p in d["peers"]:
+                done = f"  sync {p['done']:.1f}%" if p["done"] is not None else ""
+                lines.append(f"    peer {p['name']}: {p['connection']}, {p['role']}, {p['peer_disk']}, "
+                             f"{p['replication']}{done}")
     return lines
 
 
 def _node_state(ex: Any, family: str) -> dict[str, Any]:
-    from wizard.drbd.state import read_status
+    from wizard.drbd.status_read import read_status
 
     proc = ex.probe(["cat", "/proc/drbd"])
     if proc.rc == 255 and not proc.out:
@@ -104,14 +111,15 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     if args.proc_drbd:
-        from wizard.drbd.state import read_status
+        from wizard.drbd.status_read import read_saved_status
         from wizard.errors import WizardError
 
         try:
             with open(args.proc_drbd, encoding="utf-8", errors="replace") as f:
-                state = read_status(f.read()).to_json()
+                text = f.read()
         except OSError as e:
             raise WizardError(f"cannot read {args.proc_drbd}: {e.strerror}") from None
+        state = read_saved_status(text, args.proc_drbd).to_json()
         if args.json:
             json.dump(state, sys.stdout, indent=2)
             print()
