@@ -38,9 +38,12 @@ SECTIONS: dict[str, dict[str, Any]] = {
         "port": 7788,
         "protocol": "C",
         "version": "auto",
-        "timeout": 60,
+        # ping-int 4 (DRBD's default is 10): a dead peer is noticed within ~4.5 s, before Heartbeat's
+        # recommended deadtime (8), so drbddisk promotes at its first try instead of retrying for seconds;
+        # timeout (tenths) must stay below ping-int (docs/heartbeat.md).
+        "timeout": 30,
         "connect_int": 10,
-        "ping_int": 10,
+        "ping_int": 4,
         "max_buffers": 2048,
         "max_epoch_size": 2048,
         "ko_count": 0,
@@ -62,12 +65,14 @@ SECTIONS: dict[str, dict[str, Any]] = {
         "warntime": 10,
         "deadtime": 30,
         "initdead": 60,
-        "udpport": 694,
+        "udpport": 0,  # 0: derived from the node names (unique per cluster), see heartbeat_timing
         "media": "ucast",
         "interface": "eth0",
+        "second_interface": "",
         "serial": "",
         "baud": 19200,
         "auto_failback": False,
+        "profile": "",  # "" = recommended, or custom when timing keys are given
         "authkey": "",
     },
     "wizard": {"journal_dir": "/var/lib/ha-wizard", "keep_secrets_in_answers": False},
@@ -78,7 +83,7 @@ FILESYSTEMS = ("ext3", "ext4", "xfs")
 PROTOCOLS = ("A", "B", "C")
 DRBD_VERSIONS = ("auto", "8.3", "8.4", "9")
 FENCING = ("none", "dopd")
-MEDIA = ("ucast", "bcast")
+MEDIA = ("ucast", "bcast", "serial")
 BAUDS = (9600, 19200, 38400, 57600, 115200)
 NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 RATE_RE = re.compile(r"^[0-9]+[KMG]?$")
@@ -146,9 +151,11 @@ class Heartbeat:
     udpport: int
     media: str
     interface: str
+    second_interface: str
     serial: str
     baud: int
     auto_failback: bool
+    profile: str
 
 
 @dataclass(frozen=True)
@@ -384,20 +391,7 @@ def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, 
             out.add(f"recipes.enabled: unknown recipe {r!r}{_suggest(str(r), known)}")
 
     hb = s["heartbeat"]
-    _port(hb["udpport"], "heartbeat.udpport", out)
-    _choice(hb, "heartbeat", "media", MEDIA, out)
-    _choice(hb, "heartbeat", "baud", BAUDS, out)
-    _positive(hb, "heartbeat", ["keepalive", "warntime", "deadtime", "initdead"], out)
-    if all(isinstance(hb[k], int) for k in ("keepalive", "warntime", "deadtime", "initdead")):
-        if hb["deadtime"] <= hb["keepalive"] * 2:
-            out.add(f"heartbeat.deadtime = {hb['deadtime']}: must be well above keepalive "
-                    f"({hb['keepalive']}); use at least {hb['keepalive'] * 3}")
-        if not hb["keepalive"] < hb["warntime"] < hb["deadtime"]:
-            out.add(f"heartbeat.warntime = {hb['warntime']}: must lie between keepalive and deadtime")
-        if hb["initdead"] < hb["deadtime"]:
-            out.add(f"heartbeat.initdead = {hb['initdead']}: must be at least deadtime ({hb['deadtime']})")
-    if hb["serial"] and not str(hb["serial"]).startswith("/dev/"):
-        out.add(f"heartbeat.serial = {hb['serial']!r}: give a device like /dev/ttyS1, or \"\" for none")
+    heartbeat_timing(raw.get("heartbeat"), hb, [n.get("name") for n in nodes], out.add)
 
     if out.problems:
         raise AnswersError(out.problems, source)
@@ -434,3 +428,77 @@ def _check_vip(vip: Any, prefix: int, nodes: list[dict[str, Any]], out: _Collect
         elif addr not in net:
             out.add(f"service.vip = {vip}: outside {n['name']}'s subnet ({addr} is not in {net}); "
                     f"pick a free address in the nodes' subnet or fix service.netmask")
+
+
+# --- Heartbeat: timing profiles, media, udpport ------------------------------------------------------
+# keepalive, warntime, deadtime, initdead. "tutorial": the tutorial's Listing 3 (warntime: Heartbeat's own
+# default, deadtime / 2). "recommended": measured in the lab (docs/heartbeat.md). "custom": the answers' own.
+PROFILES: dict[str, tuple[int, int, int, int]] = {"tutorial": (2, 60, 120, 120), "recommended": (1, 4, 8, 30)}
+TIMING = ("keepalive", "warntime", "deadtime", "initdead")
+UDPPORT_BASE, UDPPORT_SPAN = 20694, 256  # derived ports: outside the kernel's ephemeral range
+
+
+def derived_udpport(names: list[Any]) -> int:
+    """A udpport from the two node names: two clusters on one LAN get different ports (the tutorial's
+    advice for broadcast heartbeats), and both nodes compute the same one."""
+    import zlib
+
+    key = " ".join(sorted(str(n) for n in names)).encode()
+    return UDPPORT_BASE + zlib.crc32(key) % UDPPORT_SPAN
+
+
+def heartbeat_timing(given: Any, hb: dict[str, Any], names: list[Any], add: Any) -> None:
+    """Validate [heartbeat] and fill in the profile's timing and the derived udpport (in ``hb``)."""
+    given = given if isinstance(given, dict) else {}
+    set_timing = [k for k in TIMING if k in given]
+    profile = hb["profile"] or ("custom" if set_timing else "recommended")
+    if profile not in (*PROFILES, "custom"):
+        add(f"heartbeat.profile = {profile!r}: choose one of tutorial, recommended, custom")
+        profile = "custom"
+    hb["profile"] = profile
+    if profile in PROFILES:
+        for k, v in zip(TIMING, PROFILES[profile], strict=True):
+            if k in given and given[k] != v:
+                add(f"heartbeat.{k} = {given[k]!r}: the {profile} profile sets {v}; remove the line, or set "
+                    "heartbeat.profile = \"custom\" to choose your own timing")
+            hb[k] = v
+    port = hb["udpport"]
+    if isinstance(port, int) and port and not 1 <= port <= 65535:
+        add(f"heartbeat.udpport = {port}: port out of range (use 1-65535, or leave it out for one derived "
+            "from the node names)")
+    if not port:
+        hb["udpport"] = derived_udpport(names)
+    if hb["media"] not in MEDIA:
+        add(f"heartbeat.media = {hb['media']!r}: choose one of {', '.join(MEDIA)}")
+    if hb["baud"] not in BAUDS:
+        add(f"heartbeat.baud = {hb['baud']!r}: choose one of {', '.join(map(str, BAUDS))}")
+    if hb["serial"] and not str(hb["serial"]).startswith("/dev/"):
+        add(f"heartbeat.serial = {hb['serial']!r}: give a device like /dev/ttyS1, or \"\" for none")
+    if hb["media"] == "serial" and not hb["serial"]:
+        add("heartbeat.media = \"serial\" needs heartbeat.serial, the port (e.g. /dev/ttyS0) on both nodes")
+    second = str(hb["second_interface"])
+    if second and (second == hb["interface"] or not NAME_RE.match(second.replace(".", "-").replace(":", "-"))):
+        add(f"heartbeat.second_interface = {second!r}: name another network interface (e.g. eth0), or \"\" "
+            "for none")
+    values = [hb[k] for k in TIMING]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return
+    bad = [k for k in TIMING if hb[k] <= 0]
+    for k in bad:
+        add(f"heartbeat.{k} = {hb[k]}: must be greater than 0")
+    if bad or profile != "custom":
+        return
+    keepalive, warntime, deadtime, initdead = values
+    # Heartbeat's own rules (its config.c warns about each): a late beat is logged before the node is
+    # declared dead, several beats fit into deadtime, and a booting node waits long enough for its peer.
+    if not warntime < deadtime:
+        add(f"heartbeat.warntime = {warntime}: must be below deadtime ({deadtime}), or a late heartbeat is "
+            "never logged before the peer is declared dead")
+    if not keepalive < warntime:
+        add(f"heartbeat.warntime = {warntime}: must be above keepalive ({keepalive})")
+    if keepalive * 4 > deadtime:
+        add(f"heartbeat.keepalive = {keepalive}: at most deadtime / 4 ({deadtime / 4:g}), so a few lost beats "
+            "never look like a dead node")
+    if initdead < 2 * deadtime:
+        add(f"heartbeat.initdead = {initdead}: at least twice deadtime ({2 * deadtime}), so a booting node "
+            "waits for its peer's network before taking everything")
