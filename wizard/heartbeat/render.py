@@ -61,10 +61,9 @@ def ha_cf(ctx: PlanContext) -> str:
         "udpport": hb.udpport, "baud": hb.baud, "serial": hb.serial, "media": hb.media,
         "interface": hb.interface, "second_interface": hb.second_interface, "auto_failback": hb.auto_failback,
         "profile": hb.profile, "profile_why": profile_why(hb.profile),
-        "udpport_why": ("UDP port of these heartbeats, derived from the node names: unique per "
-                        "cluster on a network" if hb.udpport == derived_udpport(
-                            [n.name for n in ctx.spec.nodes]) else "UDP port of these heartbeats (from the answers): unique per "
-                        "cluster on a network"),
+        "udpport_why": "UDP port of these heartbeats, " + (
+            "derived from the node names" if hb.udpport == derived_udpport([n.name for n in ctx.spec.nodes])
+            else "from the answers") + ": unique per cluster on a network",
         "dopd": ctx.spec.drbd.fencing == "dopd", "dopd_path": f"{heartbeat_libexec(ctx)}/dopd",
         "nodes": [{"name": n.name, "address": n.address} for n in ctx.spec.nodes],
     }

@@ -24,3 +24,12 @@ def add_confirm(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confirm", action="append", default=[], metavar="TOKEN",
                    help="headless consent for a destructive step: the device or node it names "
                         "(e.g. --confirm server1 --confirm /dev/drbd0); repeat as needed")
+
+
+def answers_or_journal(args: argparse.Namespace) -> str:
+    """--answers, else the answers file the last apply on this node used (a plain error when neither)."""
+    if getattr(args, "answers", None):
+        return str(args.answers)
+    from wizard.flow.runner import journal_answers
+
+    return journal_answers(getattr(args, "journal_dir", None) or "/var/lib/ha-wizard")
