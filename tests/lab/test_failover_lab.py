@@ -26,9 +26,11 @@ from wizard.lab import Lab
 from .wizard_on_node import (
     ANSWERS,
     WIZARD,
+    Wheelhouse,
     clean_pair,
     confirm_args,
     drbd_line,
+    ensure_wizard,
     mounts,
     plan_json,
     run_wizard,
@@ -90,9 +92,10 @@ def wait_until(what: str, fn: Callable[[], str], timeout: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster(restored_lab: Lab, wizard_node1: Lab, lab_timing: Callable[..., None]) -> Iterator[Lab]:
+def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[..., None]) -> Iterator[Lab]:
     """Scenario 1: blank disks, a headless apply; Heartbeat runs and node1 holds everything."""
     lab = restored_lab
+    ensure_wizard(lab, wheelhouse)
     clean_pair(lab)
     lab_answers(lab)
     fp = lab.host_key_fingerprint(2)
@@ -184,3 +187,36 @@ def test_a_rebooted_standby_takes_nothing(cluster: Lab) -> None:
     lab.restart(standby)
     wait_until(f"node{standby} standing by after its reboot", lambda: stands_by(lab, standby), 300)
     assert serves(lab, active) == ""
+
+
+def test_split_brain_is_named_and_recovered(cluster: Lab) -> None:
+    """Cut the link (qemu monitor), promote the standby by hand and write on both, reconnect: DRBD refuses to
+    choose (both Primary: after-sb-2pri disconnect); status names the standby's changes as the ones to
+    discard; recover-split-brain does it after the typed name; the pair is whole again."""
+    lab = cluster
+    active = 1 if serves(lab, 1) == "" else 2
+    victim = 3 - active
+    lab.ssh(victim, "systemctl stop heartbeat", timeout=180)  # the standby's own stack stays out of it
+    lab.set_link(victim, up=False)
+    try:
+        lab.ssh(victim, "drbdadm primary r0 && mount /dev/drbd0 /replicated && echo lost > /replicated/sb-victim "
+                        "&& umount /replicated", timeout=180)
+        lab.ssh(active, "echo kept > /replicated/sb-survivor && sync", timeout=60)
+    finally:
+        lab.set_link(victim, up=True)
+    wait_until("DRBD refusing to reconnect", lambda: "" if "cs:StandAlone" in drbd_line(lab, 1) + drbd_line(lab, 2)
+               else drbd_line(lab, 1) + " | " + drbd_line(lab, 2), 120)
+    r = lab.ssh(1, f"COLUMNS=200 {WIZARD} status --answers {ANSWERS}", check=False, timeout=300)
+    flat = " ".join(r.stdout.split())
+    assert "SPLIT-BRAIN on r0" in flat and f"By default node{victim}'s changes since the split would be " \
+        "DISCARDED" in flat, r.stdout + r.stderr
+    # without the typed name nothing happens
+    rc, out = run_wizard(lab, f"recover-split-brain --answers {ANSWERS} --yes", lab.fingerprint)  # type: ignore[attr-defined]
+    assert rc == 5 and "not confirmed" in out, out[-2000:]
+    rc, out = run_wizard(lab, f"recover-split-brain --answers {ANSWERS} --yes --confirm node{victim}",
+                         lab.fingerprint, timeout=900)  # type: ignore[attr-defined]
+    assert rc == 0, out[-4000:]
+    wait_until(f"node{victim} standing by", lambda: stands_by(lab, victim), 300)
+    assert serves(lab, active) == ""
+    assert lab.ssh(active, "cat /replicated/sb-survivor").stdout.strip() == "kept"
+    assert "cs:Connected" in drbd_line(lab, active) and "UpToDate/UpToDate" in drbd_line(lab, active)

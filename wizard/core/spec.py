@@ -61,10 +61,10 @@ SECTIONS: dict[str, dict[str, Any]] = {
     "service": {"hostname": REQUIRED, "vip": REQUIRED, "netmask": 24, "interface": "eth0"},
     "recipes": {"enabled": []},
     "heartbeat": {
-        "keepalive": 2,
-        "warntime": 10,
-        "deadtime": 30,
-        "initdead": 60,
+        "keepalive": 1,  # the recommended profile's values (PROFILES below), so drafts agree with it
+        "warntime": 4,
+        "deadtime": 8,
+        "initdead": 30,
         "udpport": 0,  # 0: derived from the node names (unique per cluster), see heartbeat_timing
         "media": "ucast",
         "interface": "eth0",
