@@ -44,7 +44,8 @@ def test_recovery_commands_and_consent() -> None:
                 NodeSide("node2", dev("StandAlone", "Primary"), True, False), "node1")
     assert sb is not None
     steps = recovery_steps(sb, family="8.4", resource="r0", minor=0, mount_point="/replicated",
-                           stop_stack=("systemctl", "stop", "heartbeat"), start_stack=("systemctl", "start", "heartbeat"))
+                           stop_stack=("systemctl", "stop", "heartbeat"),
+                           start_stack=("systemctl", "start", "heartbeat"))
     assert [s.host for s in steps] == ["node2", "node1", "node2"]
     assert [c.token for c in steps[0].confirmations] == ["node2"]
     runs = [a.argv for a in steps[0].actions if isinstance(a, Run)]
