@@ -102,6 +102,7 @@ class Drill:
             self._acks_flowing(tex, cfg)
         if mode == "hard":
             # Kept where this wizard runs: if that is the node about to die, `--result` finds it later.
+            self.executors[self.here].make_dir(f"{self.state_dir}/{DRILLS}", 0o700)
             self.executors[self.here].write_file(f"{self.state_dir}/{DRILLS}/last.json", json.dumps(meta))
             self.say(f"Now cut {source}'s power (pull the plug, or stop the VM; in the ha-wizard lab: "
                      f"`python -m wizard.lab kill {source.removeprefix('node')}` on the host). Waiting up to "
@@ -167,7 +168,11 @@ class Drill:
         text = report(m, settings=meta.get("settings", ""), final=final)
         path = f"{self.state_dir}/{REPORT}"
         here = self.executors[self.here]
+        here.make_dir(f"{self.state_dir}/{DRILLS}", 0o700)
         here.write_file(path, (here.read_file(path) or "# ha-wizard failover drills\n\n") + text, mode=0o600)
+        here.write_file(f"{self.state_dir}/{DRILLS}/{meta['id']}.measure.json",
+                        json.dumps({**m.to_json(), "id": meta["id"], "settings": meta.get("settings", ""),
+                                    "log": m.log, "final": final}), mode=0o600)
         self.say(summary(m) + "\n" + "\n".join(f"  {f}" for f in final) + f"\nReport appended to {path} on "
                  f"{self.here}.")
         return m
