@@ -105,7 +105,7 @@ class Drill:
             self.executors[self.here].make_dir(f"{self.state_dir}/{DRILLS}", 0o700)
             self.executors[self.here].write_file(f"{self.state_dir}/{DRILLS}/last.json", json.dumps(meta))
             self.say(f"Now cut {source}'s power (pull the plug, or stop the VM; in the ha-wizard lab: "
-                     f"`python -m wizard.lab kill {source.removeprefix('node')}` on the host). Waiting up to "
+                     f"`ha-wizard lab kill {source.removeprefix('node')}` on the host). Waiting up to "
                      f"{POWER_OFF_WAIT_S:.0f} s for the takeover on {target} ...")
             if self.here == source:
                 self.say(f"This wizard runs on {source} and stops with it: afterwards run `ha-wizard "
