@@ -9,6 +9,12 @@ def add_answers(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--answers", "-a", metavar="FILE", required=required, help="the answers file (TOML)")
 
 
+def add_journal_answers(p: argparse.ArgumentParser) -> None:
+    """--answers, optional: without it the answers file the last apply on this node used."""
+    p.add_argument("--answers", "-a", metavar="FILE",
+                   help="the answers file (default: the one the last apply used on this node)")
+
+
 def add_connection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--journal-dir", metavar="DIR", help="where the journal and secrets live "
                    "(default: [wizard] journal_dir, /var/lib/ha-wizard)")

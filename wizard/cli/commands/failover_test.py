@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import argparse
 
-from wizard.cli.commands.common import add_connection
+from wizard.cli.commands.common import add_connection, add_journal_answers
 
 NAME = "failover-test"
 HELP = "move the disk, address and services to the other node and measure it (--graceful, --hard, --back)"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--answers", "-a", metavar="FILE",
-                   help="the answers file (default: the one the last apply used on this node)")
+    add_journal_answers(p)
     add_connection(p)
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--graceful", dest="mode", action="store_const", const="graceful",

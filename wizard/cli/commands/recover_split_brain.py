@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from wizard.cli.commands.common import add_confirm, add_connection
+from wizard.cli.commands.common import add_confirm, add_connection, add_journal_answers
 
 NAME = "recover-split-brain"
 HELP = "after a split-brain: discard one node's changes (named, typed) and resync it from the other"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--answers", "-a", metavar="FILE",
-                   help="the answers file (default: the one the last apply used on this node)")
+    add_journal_answers(p)
     add_connection(p)
     add_confirm(p)
     p.add_argument("--discard", metavar="NODE",
