@@ -104,6 +104,7 @@ class Drill:
             # Kept where this wizard runs: if that is the node about to die, `--result` finds it later.
             self.executors[self.here].make_dir(f"{self.state_dir}/{DRILLS}", 0o700)
             self.executors[self.here].write_file(f"{self.state_dir}/{DRILLS}/last.json", json.dumps(meta))
+            self.executors[self.here].run(["sync"])  # the rename too: this node may lose power next
             self.say(f"Now cut {source}'s power (pull the plug, or stop the VM; in the ha-wizard lab: "
                      f"`ha-wizard lab kill {source.removeprefix('node')}` on the host). Waiting up to "
                      f"{POWER_OFF_WAIT_S:.0f} s for the takeover on {target} ...")

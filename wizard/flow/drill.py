@@ -23,12 +23,14 @@ from wizard.flow.session import Options, _host_key_decider
 from wizard.heartbeat.drill import heartbeat_stack, settings
 
 
-def _family(ex: Executor) -> str:
-    m = re.search(r"^version:\s*(\d+)\.(\d+)", ex.probe(["cat", "/proc/drbd"]).out, re.M)
-    if not m:
-        raise WizardError(f"DRBD is not running on {ex.node} (no /proc/drbd): the pair is not set up; run "
-                          "`ha-wizard apply` first")
-    return "9" if m.group(1) == "9" else f"{m.group(1)}.{m.group(2)}"
+def drbd_family_of(*executors: Executor) -> str:
+    """The DRBD syntax family from /proc/drbd of the first node that runs DRBD (a node just booted may not yet)."""
+    for ex in executors:
+        m = re.search(r"^version:\s*(\d+)\.(\d+)", ex.probe(["cat", "/proc/drbd"]).out, re.M)
+        if m:
+            return "9" if m.group(1) == "9" else f"{m.group(1)}.{m.group(2)}"
+    raise WizardError(f"DRBD is not running on {' or '.join(ex.node for ex in executors)} (no /proc/drbd): the "
+                      "pair is not set up; run `ha-wizard apply` first")
 
 
 def connect(spec: Spec, options: Options) -> tuple[str, dict[str, Executor]]:
@@ -52,7 +54,7 @@ def open_drill(answers: str | Path, options: Options, say: Callable[[str], None]
     if spec.demo:
         raise WizardError("these answers are the tutorial's demo (demo = true): a drill needs your real servers")
     here, executors = connect(spec, options)
-    family = _family(executors[here])
+    family = drbd_family_of(*executors.values())
     ctx = PlanContext(spec=spec, secrets=Secrets("", ""), drbd_family=family)
     d, s = spec.drbd, spec.storage
     return Drill(executors=executors, preferred=spec.master, addresses={n.name: n.address for n in spec.nodes},

@@ -16,7 +16,7 @@ from wizard.drbd.splitbrain import SplitBrain, assess, recovery_steps, side
 from wizard.errors import WizardError
 from wizard.executors.base import Executor
 from wizard.flow import registry
-from wizard.flow.drill import _family, connect
+from wizard.flow.drill import connect, drbd_family_of
 from wizard.flow.session import Options
 
 
@@ -36,7 +36,7 @@ def recover(answers: str | Path, options: Options, *, confirm: Confirmer, discar
     spec, _ = load_answers(answers)
     here, executors = connect(spec, options)
     try:
-        family = _family(executors[here])
+        family = drbd_family_of(*executors.values())
         sb = find(answers, executors, family)
         if sb is None:
             say("No split-brain: DRBD shows no disconnected pair with a logged split-brain "
