@@ -56,6 +56,9 @@ SECTIONS: dict[str, dict[str, Any]] = {
         "fencing": "none",
         "skip_initial_sync": False,
         "split_brain_notify": "root",
+        "after_sb_0pri": "discard-zero-changes",
+        "after_sb_1pri": "discard-secondary",
+        "after_sb_2pri": "disconnect",
     },
     "storage": {"mount_point": "/replicated", "filesystem": "ext4"},
     "service": {"hostname": REQUIRED, "vip": REQUIRED, "netmask": 24, "interface": "eth0"},
@@ -121,6 +124,9 @@ class Drbd:
     fencing: str
     skip_initial_sync: bool
     split_brain_notify: str
+    after_sb_0pri: str
+    after_sb_1pri: str
+    after_sb_2pri: str
 
     @property
     def minor(self) -> int:
@@ -390,6 +396,7 @@ def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, 
         if r not in known:
             out.add(f"recipes.enabled: unknown recipe {r!r}{_suggest(str(r), known)}")
 
+    after_sb_policies(d, out.add)
     hb = s["heartbeat"]
     heartbeat_timing(raw.get("heartbeat"), hb, [n.get("name") for n in nodes], out.add)
 
@@ -502,3 +509,17 @@ def heartbeat_timing(given: Any, hb: dict[str, Any], names: list[Any], add: Any)
     if initdead < 2 * deadtime:
         add(f"heartbeat.initdead = {initdead}: at least twice deadtime ({2 * deadtime}), so a booting node "
             "waits for its peer's network before taking everything")
+
+
+# DRBD's automatic split-brain policies a person can choose from (the risk of each: wizard.drbd.render).
+AFTER_SB = {"after_sb_0pri": ("discard-zero-changes", "disconnect", "discard-least-changes",
+                              "discard-younger-primary", "discard-older-primary"),
+            "after_sb_1pri": ("discard-secondary", "consensus", "call-pri-lost-after-sb", "disconnect"),
+            "after_sb_2pri": ("disconnect", "call-pri-lost-after-sb")}
+
+
+def after_sb_policies(d: dict[str, Any], add: Any) -> None:
+    for key, choices in AFTER_SB.items():
+        if d.get(key) not in choices:
+            add(f"drbd.{key} = {d.get(key)!r}: choose one of {', '.join(choices)} (docs/heartbeat.md says what "
+                "each one risks)")
