@@ -11,11 +11,11 @@ from wizard.core.plan import PlanContext
 from wizard.heartbeat.agents import init_system
 
 
-def enable_argv(ctx: PlanContext, node: str, unit: str) -> tuple[str, ...]:
-    """Start ``unit`` at every boot: systemctl where systemd runs, update-rc.d (Debian's sysv) elsewhere."""
+def enable_argv(ctx: PlanContext, node: str, *units: str) -> tuple[str, ...]:
+    """Start ``units`` at every boot: systemctl where systemd runs, update-rc.d (Debian's sysv) elsewhere."""
     if init_system(ctx, node) == "systemd":
-        return ("systemctl", "enable", f"{unit}.service")
-    return ("update-rc.d", unit, "defaults")
+        return ("systemctl", "enable", *(f"{u}.service" for u in units))
+    return ("sh", "-c", 'for u in "$@"; do update-rc.d "$u" defaults || exit 1; done', "sh", *units)
 
 
 def enabled_probe(ctx: PlanContext, node: str, unit: str) -> tuple[str, ...]:
@@ -27,11 +27,30 @@ def enabled_probe(ctx: PlanContext, node: str, unit: str) -> tuple[str, ...]:
 def drbd_boot_step(ctx: PlanContext, node: str) -> Step:
     d = ctx.spec.drbd
     return Step(
-        id=f"drbd-boot@{node}", kind="drbd-boot", title="DRBD starts at boot, as Secondary", host=node,
-        actions=(Run(enable_argv(ctx, node, "drbd"), explain=(
-            (1, "the drbd unit (or init script) is missing: it ships with drbd-utils; reinstall it"),)),),
-        checks=(Check(enabled_probe(ctx, node, "drbd"), "exit-zero"),),
+        id=f"drbd-boot@{node}", kind="drbd-boot", title="DRBD, then Heartbeat, start at every boot", host=node,
+        actions=(Run(enable_argv(ctx, node, "drbd", "heartbeat"), explain=(
+            (1, "the drbd or heartbeat unit (or init script) is missing: they ship with drbd-utils and "
+                "heartbeat; reinstall them"),)),),
+        checks=(Check(enabled_probe(ctx, node, "drbd"), "exit-zero"),
+                Check(enabled_probe(ctx, node, "heartbeat"), "exit-zero")),
         why=f"After a reboot {node} must bring {d.resource} up by itself and wait for its peer, as Secondary: "
-            "the configuration names no become-primary-on, so only Heartbeat's drbddisk ever promotes it. "
-            "/replicated stays `noauto` in /etc/fstab: Heartbeat mounts it, on one node only.",
+            "the configuration names no become-primary-on, so only Heartbeat's drbddisk ever promotes it; "
+            "Heartbeat starts after DRBD. /replicated stays `noauto` in /etc/fstab: Heartbeat mounts it, on one "
+            "node only.",
     )
+
+
+# Before Heartbeat first starts on the master, what the earlier steps left running there is released, so
+# that Heartbeat acquires the whole chain itself: it judges a group by its first resource, and a DRBD
+# already Primary would make it skip the group (no address, no services). Never runs while Heartbeat runs.
+HANDOVER = ('PATH=$PATH:/usr/sbin:/sbin; cl_status hbstatus >/dev/null 2>&1 && exit 0; mp=$1 res=$2; shift 2; '
+            'for s in "$@"; do systemctl stop "$s" 2>/dev/null || "/etc/init.d/$s" stop 2>/dev/null; done; '
+            'if mountpoint -q "$mp"; then umount "$mp" || exit 1; fi; drbdadm secondary "$res"')
+
+
+def handover(ctx: PlanContext, services: list[str]) -> Run:
+    s = ctx.spec
+    return Run(("sh", "-c", HANDOVER, "sh", s.storage.mount_point, s.drbd.resource, *services), explain=(
+        (1, f"{s.storage.mount_point} is busy on this node (a process keeps it open; `fuser -vm "
+            f"{s.storage.mount_point}` names it): stop it, then run `ha-wizard resume`"),
+        (11, f"DRBD refused to become Secondary: is {s.storage.mount_point} still in use?")))

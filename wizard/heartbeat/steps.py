@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from wizard.core.actions import Check, Run, Step, WaitFor
+from wizard.core.actions import Action, Check, Run, Step, WaitFor
 from wizard.core.conditions import checksum_checks, verify_written
 from wizard.core.plan import PlanContext
 from wizard.heartbeat import render
 from wizard.heartbeat.agents import chain_note, init_system
-from wizard.heartbeat.boot import enable_argv, enabled_probe
+from wizard.heartbeat.boot import handover
 from wizard.heartbeat.conditions import cluster_probe
 
 # Starting Heartbeat until the master holds everything: initdead (waiting for the peer) plus the resource
@@ -48,17 +48,19 @@ def start_argv(ctx: PlanContext, node: str) -> tuple[str, ...]:
 
 
 def heartbeat_start_step(ctx: PlanContext, node: str) -> Step:
+    first = node == ctx.spec.master
+    actions: list[Action] = [handover(ctx, render.services(ctx))] if first else []
+    actions += [Run(start_argv(ctx, node), timeout=120, explain=(
+                    (1, "Heartbeat did not start: /var/log/ha-log on this node says why (a node name that is not "
+                        "`uname -n`, authkeys not mode 600, a media line on a missing interface)"),)),
+                WaitFor(probe(ctx), "ha-running", timeout=60, interval=1, what="Heartbeat running")]
     return Step(
-        id=f"heartbeat-start@{node}", kind="heartbeat-start", title="start Heartbeat (and at every boot)",
-        host=node,
-        actions=(Run(enable_argv(ctx, node, "heartbeat")),
-                 Run(start_argv(ctx, node), timeout=120, explain=(
-                     (1, "Heartbeat did not start: /var/log/ha-log on this node says why (a node name that "
-                         "is not `uname -n`, authkeys not mode 600, a media line on a missing interface)"),)),
-                 WaitFor(probe(ctx), "ha-running", timeout=60, interval=1, what="Heartbeat running")),
-        checks=(Check(probe(ctx), "ha-running"), Check(enabled_probe(ctx, node, "heartbeat"), "exit-zero")),
-        why="The tutorial's `/etc/init.d/heartbeat start`, master first: it keeps what it already holds and "
-            "adds the service address; the peer then joins and stands by. Enabled at boot, after DRBD.",
+        id=f"heartbeat-start@{node}", kind="heartbeat-start", title="start Heartbeat", host=node,
+        actions=tuple(actions), checks=(Check(probe(ctx), "ha-running"),),
+        why=("The tutorial's `/etc/init.d/heartbeat start`, master first. What the earlier steps left on the "
+             "master (the disk Primary and mounted) is released just before, so Heartbeat acquires the whole "
+             "chain itself: DRBD Primary, the mount, the address, the services." if first else
+             "The peer joins right after the master and stands by."),
     )
 
 
