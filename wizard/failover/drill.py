@@ -43,6 +43,7 @@ class Drill:
     state_dir: str = "/var/lib/ha-wizard"
     settings: str = ""  # the timing in words, for the report
     say: Callable[[str], None] = print
+    watch_s: float = 300.0  # how long the watcher waits for a hand-over to complete
     sleep: Callable[[float], None] = time.sleep
     notes: list[str] = field(default_factory=list)
 
@@ -85,7 +86,7 @@ class Drill:
             out=f"{base}.json", state=f"{base}.state", listen=self.addresses[target], peer=self.addresses[source],
             log=self.stack.log, minor=self.target.minor, device=self.target.device,
             mount_point=self.target.mount_point, vip=self.target.vip, family=self.target.family,
-            resource=self.target.resource, timeout=POWER_OFF_WAIT_S + 300 if mode == "hard" else 300,
+            resource=self.target.resource, timeout=POWER_OFF_WAIT_S + self.watch_s if mode == "hard" else self.watch_s,
             go=f"{base}.go" if mode != "hard" else "", records=records,
             services=tuple(watcher.ServiceProbe(n, c.probe, c.until, c.args) for n, c in self.services))
         tex, sex = self.executors[target], self.executors[source]
