@@ -41,7 +41,7 @@ def pair(tmp_path: Path) -> tuple[Drill, dict[str, Path], Path]:
                   here="node1", target=Target(0, "/dev/nonexistent", str(tmp_path / "mnt"), "192.0.2.1", "8.4", "r0"),
                   stack=stack, conditions=Conditions(GENERIC, DRBD),
                   services=[("web", Check(("echo", "HTTP/1.1 200"), "output-contains", ("HTTP/1.",)))],
-                  state_dir=str(tmp_path / "state"), settings="fake", say=lambda s: None, watch_s=8.0)
+                  state_dir=str(tmp_path / "state"), settings="fake", say=lambda s: None, watch_s=5.0)
     return drill, states, proc
 
 
@@ -57,7 +57,7 @@ def test_a_hand_over_is_measured_and_reported(tmp_path: Path, monkeypatch: pytes
         return LocalExecutor._exec(self, argv, input=None, timeout=timeout, env=None)
 
     monkeypatch.setattr(LocalExecutor, "probe", probe)
-    m = drill.run("graceful", writes=True)
+    m = drill.run("graceful")  # the writer has its own test (test_scripts_here.py)
     assert m is not None and (m.source, m.target) == ("node1", "node2")
     assert m.phases[0].name == "detection" and m.phases[0].seconds is not None  # the stack's log line
     assert [p.seconds for p in m.phases[1:4]] == [None, None, None]  # no DRBD, mount or address here
