@@ -29,7 +29,7 @@ FLOW: list[tuple[str, str, str, str]] = [
     ("hosts", "screens.hosts", "HostsScreen", "Hosts"),
     ("drbd", "screens.drbd", "DrbdScreen", "DRBD tuning"),
     ("services", "screens.later", "ServicesScreen", "Services"),
-    ("heartbeat", "screens.later", "HeartbeatScreen", "Heartbeat timing"),
+    ("heartbeat", "screens.heartbeat", "HeartbeatScreen", "Heartbeat timing"),
     ("review", "screens.review", "ReviewScreen", "Review"),
     ("run", "screens.run", "RunScreen", "Run"),
     ("done", "screens.done", "DoneScreen", "Done"),

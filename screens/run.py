@@ -19,7 +19,7 @@ from screens.base import WizardScreen
 from screens.looks import line
 
 # Steps whose failure leaves the DRBD bring-up intact, so skipping them is safe.
-SKIPPABLE = {"hosts", "services", "heartbeat-files", "heartbeat-start", "failover-test"}
+SKIPPABLE = {"hosts", "services", "heartbeat-files", "heartbeat-start", "heartbeat-verify"}
 MARK = {"pending": "·  waiting", "running": "▶  running", "done": "✓  done", "skipped": "↷  in place",
         "failed": "✗  failed", "not-implemented": "…  not built yet", "would": "○  would run"}
 

@@ -10,7 +10,7 @@ SSH to node2 over the VMs' own link) and then checks the real nodes:
    reports the steps not built yet as not implemented;
 3. SIGKILL during the initial sync, ``resume``, SIGKILL again once mkfs is done, ``resume``: the same end
    state, nothing destructive done twice;
-4. data written on /replicated survives node1's power cut: node2 is promoted by hand and has the file.
+4. data written on /replicated survives node1's power cut: Heartbeat on node2 takes over, the file is there.
 
 Scenarios share one booted pair: each starts from blank disks and the image's own files (``clean_pair``).
 Order matters only for speed: the failover drill reuses the end state the resume scenario left.
@@ -223,7 +223,7 @@ def test_resume_after_two_kills(fresh: Pair) -> None:
 
 
 def test_data_survives_the_masters_death(pair: Pair, wizard_node1: Lab) -> None:
-    """Write through node1, cut node1's power, promote node2 by hand: the file is there, intact."""
+    """Write through node1, cut node1's power, Heartbeat promotes and mounts on node2: the file is intact."""
     lab, p = pair.lab, pair
     if not (drbd_line(lab, 1).startswith(PRIMARY) and any(m[1] == "/replicated" for m in mounts(lab, 1))):
         clean_pair(lab, pids=p.pids)  # run alone (-k): set the pair up first
@@ -236,14 +236,15 @@ def test_data_survives_the_masters_death(pair: Pair, wizard_node1: Lab) -> None:
     try:
         t0 = time.monotonic()
         lab.kill_hard(1)
-        # node2 must first notice its peer is gone (ping-int/timeout); a Primary peer would block promotion.
-        wait_drbd(lab, 2, r"0: cs:(WFConnection|StandAlone) ro:Secondary/Unknown ds:UpToDate/", timeout=180)
-        r = lab.ssh(2, "drbdadm primary r0 && mount /dev/drbd0 /replicated && sha256sum /replicated/survivor.bin",
-                    check=False, timeout=120)
-        assert r.returncode == 0, f"node2 could not take over: {r.stdout}{r.stderr}"
+        # Heartbeat on node2 declares node1 dead after deadtime and takes the disk over (drbddisk, Filesystem)
+        wait_drbd(lab, 2, r"0: cs:(WFConnection|StandAlone) ro:Primary/Unknown ds:UpToDate/", timeout=180)
+        deadline = time.monotonic() + 120
+        while not any(m[1] == "/replicated" for m in mounts(lab, 2)) and time.monotonic() < deadline:
+            time.sleep(1)
+        r = lab.ssh(2, "sha256sum /replicated/survivor.bin", check=False, timeout=120)
+        assert r.returncode == 0, f"node2 did not take over: {r.stdout}{r.stderr}"
         assert r.stdout.split()[0] == digest
-        pair.timing("takeover_by_hand_secs", time.monotonic() - t0)
-        assert drbd_line(lab, 2).startswith("cs:WFConnection ro:Primary/Unknown ds:UpToDate/")
+        pair.timing("takeover_by_heartbeat_secs", time.monotonic() - t0)
     finally:
         lab.restart(1)  # the session's later tests need both nodes (DRBD stays down on node1 until cleaned)
     assert lab.ssh(1, f"test -d {JOURNAL_DIR} && uname -n").stdout.strip() == "node1"

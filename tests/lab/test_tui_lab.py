@@ -245,11 +245,11 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
     pane.snap("drbd")
     pane.keys("C-n")
 
-    # 6, 7: the placeholders.
+    # 6 the services placeholder, 7 the Heartbeat profile (the lab answers: recommended).
     pane.wait("Step 6 of 10: Services", "Not built yet", timeout=120, bad=gone)
     pane.snap("services")
     pane.keys("C-n")
-    pane.wait("Step 7 of 10: Heartbeat timing", "Not built yet", timeout=120, bad=gone)
+    pane.wait("Step 7 of 10: Heartbeat timing", "recommended: keepalive 1", timeout=120, bad=gone)
     pane.snap("heartbeat")
     pane.keys("C-n")
 

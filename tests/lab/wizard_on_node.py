@@ -27,6 +27,7 @@ from wizard.lab.install import (  # noqa: F401 (the lab modules import these fro
     Wheelhouse,
     build_wheelhouse,
     ensure_wizard,
+    install_on_node1,
 )
 
 T = TypeVar("T")
@@ -269,6 +270,9 @@ def clean_pair(lab: Lab, *, pids: list[int] | None = None) -> None:
                    "kill -9 $p; done; true", timeout=60)
 
     def clean(n: int) -> None:
+        # Heartbeat and DRBD as the image has them: off at boot (an apply enables both), apache2 stopped
+        lab.ssh(n, "systemctl disable --now heartbeat drbd >/dev/null 2>&1; systemctl stop apache2; "
+                   "ip addr del 10.99.0.100/24 dev eth1 2>/dev/null; true", timeout=180)
         lab.reset_data_disk(n)  # umount /replicated, drbdadm down all, rmmod, wipe + zero /dev/vdb1
         lab.ssh(n, f"rm -rf {JOURNAL_DIR} /var/lib/drbd/ha-wizard-* {RENDERED} /root/.ssh/known_hosts "
                    f"/etc/*.ha-wizard-*.bak; rm -rf {' '.join(SAVED)} && tar -xpf {SNAPSHOT} -C / || exit 1; "

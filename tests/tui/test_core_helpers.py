@@ -67,7 +67,7 @@ def test_default_spec_starts_from_this_machine() -> None:
 
 def test_complete_and_draft_spec_tolerate_half_written_drafts() -> None:
     raw = answers_io.complete({"drbd": {"port": "x"}, "nodes": [{"name": "a"}]})
-    assert len(raw["nodes"]) == 2 and raw["drbd"]["port"] == "x" and raw["heartbeat"]["keepalive"] == 2
+    assert len(raw["nodes"]) == 2 and raw["drbd"]["port"] == "x" and raw["heartbeat"]["keepalive"] == 1
     spec = answers_io.draft_spec(raw)
     assert spec.drbd.port == 7788 and spec.master == "a" and spec.nodes[1].name != "a"
     out, given = answers_io.split_secrets({"drbd": {"shared_secret": "s" * 20}, "heartbeat": {"authkey": "k"}})

@@ -205,11 +205,12 @@ async def test_drbd_fields_secret_masked_and_validated(make_app) -> None:
         assert app.screen.NAME == "drbd"
 
 
-async def test_placeholders_say_later_and_keep_their_place(make_app) -> None:
+async def test_heartbeat_profile_and_the_services_placeholder(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(app, pilot, "heartbeat")
-        assert "Not built yet" in screen_text(app) and "deadtime       120" in screen_text(app)
+        assert "tutorial: keepalive 2, deadtime 120" in screen_text(app)  # the tutorial answers' profile
+        assert "two minutes of silence" in screen_text(app)
         await pilot.press("escape")
         await until(pilot, lambda: app.screen.NAME == "services" and app.screen.ready)
         assert "Not built yet" in screen_text(app) and "sendmail" in screen_text(app)

@@ -87,7 +87,7 @@ def test_services_placeholder(snap_compare, make_app, snap_journal) -> None:
     assert snap_compare(make_app(journal_dir=snap_journal), terminal_size=SIZE, run_before=_at("services"))
 
 
-def test_heartbeat_placeholder(snap_compare, make_app, snap_journal) -> None:
+def test_heartbeat_profile(snap_compare, make_app, snap_journal) -> None:
     assert snap_compare(make_app(journal_dir=snap_journal), terminal_size=SIZE, run_before=_at("heartbeat"))
 
 

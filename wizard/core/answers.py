@@ -20,8 +20,10 @@ from typing import Any
 
 from wizard.core.spec import (
     NODE_KEYS,
+    PROFILES,
     REQUIRED,
     SECTIONS,
+    TIMING,
     Drbd,
     Heartbeat,
     Node,
@@ -148,6 +150,8 @@ def complete(raw: dict[str, Any]) -> dict[str, Any]:
         for key, default in schema.items():
             if (name, key) in SECRET_KEYS:
                 continue
+            if name == "heartbeat" and key in TIMING and sec.get("profile") in PROFILES:
+                continue  # the profile sets them (heartbeat_timing); a default would contradict it
             sec.setdefault(key, "" if default is REQUIRED else copy.deepcopy(default))
         out[name] = sec
     nodes = out.get("nodes")

@@ -39,8 +39,14 @@ FILESYSTEMS = ("ext3", "ext4", "xfs")
 PROTOCOLS = ("A", "B", "C")
 DRBD_VERSIONS = ("auto", "8.3", "8.4", "9")
 FENCING = ("none", "dopd")
-MEDIA = ("ucast", "bcast")
+MEDIA = ("ucast", "bcast", "serial")
 BAUDS = (9600, 19200, 38400, 57600, 115200)
+PROFILE_NAMES = ("tutorial", "recommended", "custom")
+# DRBD's automatic split-brain policies a person can choose from (the risk of each: wizard.drbd.render).
+AFTER_SB = {"after_sb_0pri": ("discard-zero-changes", "disconnect", "discard-least-changes",
+                              "discard-younger-primary", "discard-older-primary"),
+            "after_sb_1pri": ("discard-secondary", "consensus", "call-pri-lost-after-sb", "disconnect"),
+            "after_sb_2pri": ("disconnect", "call-pri-lost-after-sb")}
 
 FIELDS: dict[str, dict[str, Field]] = {
     "nodes": {  # each of the two [[nodes]] tables
@@ -60,9 +66,12 @@ FIELDS: dict[str, dict[str, Field]] = {
         "port": F(7788, v.port),
         "protocol": F("C", v.choice(PROTOCOLS)),
         "version": F("auto", v.choice(DRBD_VERSIONS)),
-        "timeout": F(60, v.whole(1, 600, why=" tenths of a second")),
+        # ping-int 4 (DRBD's default is 10): a dead peer is noticed within ~4.5 s, before Heartbeat's
+        # recommended deadtime (8), so drbddisk promotes at its first try instead of retrying for seconds;
+        # timeout (tenths) must stay below ping-int (docs/heartbeat.md).
+        "timeout": F(30, v.whole(1, 600, why=" tenths of a second")),
         "connect_int": F(10, v.whole(1, 120, why=" seconds")),
-        "ping_int": F(10, v.whole(1, 120, why=" seconds")),
+        "ping_int": F(4, v.whole(1, 120, why=" seconds")),
         "max_buffers": F(2048, v.whole(32, 131072)),
         "max_epoch_size": F(2048, v.whole(1, 20000)),
         "ko_count": F(0, v.whole(0, 200)),
@@ -75,6 +84,10 @@ FIELDS: dict[str, dict[str, Field]] = {
         "fencing": F("none", v.choice(FENCING)),
         "skip_initial_sync": F(False),
         "split_brain_notify": F("root", v.mail_address),
+        # DRBD's automatic split-brain policies (the risk of each: wizard.drbd.render, docs/heartbeat.md)
+        "after_sb_0pri": F("discard-zero-changes", v.choice(AFTER_SB["after_sb_0pri"])),
+        "after_sb_1pri": F("discard-secondary", v.choice(AFTER_SB["after_sb_1pri"])),
+        "after_sb_2pri": F("disconnect", v.choice(AFTER_SB["after_sb_2pri"])),
     },
     "storage": {"mount_point": F("/replicated", v.directory), "filesystem": F("ext4", v.choice(FILESYSTEMS))},
     "service": {
@@ -85,16 +98,20 @@ FIELDS: dict[str, dict[str, Field]] = {
     },
     "recipes": {"enabled": F([], v.list_of(v.recipe(recipe_names)))},
     "heartbeat": {
-        "keepalive": F(2, v.whole(1, 3600, why=" seconds")),
-        "warntime": F(10, v.whole(1, 86400, why=" seconds")),
-        "deadtime": F(30, v.whole(1, 86400, why=" seconds")),
-        "initdead": F(60, v.whole(1, 86400, why=" seconds")),
-        "udpport": F(694, v.port),
+        # the recommended profile's values (PROFILES below), so drafts agree with it
+        "keepalive": F(1, v.whole(1, 3600, why=" seconds")),
+        "warntime": F(4, v.whole(1, 86400, why=" seconds")),
+        "deadtime": F(8, v.whole(1, 86400, why=" seconds")),
+        "initdead": F(30, v.whole(1, 86400, why=" seconds")),
+        # 0: derived from the node names (unique per cluster), see heartbeat_timing
+        "udpport": F(0, v.port_or_zero),
         "media": F("ucast", v.choice(MEDIA)),
         "interface": F("eth0", v.interface),
+        "second_interface": F("", v.blank_or(v.interface, "for none")),
         "serial": F("", v.blank_or(v.device_path, "for none")),
         "baud": F(19200, v.choice(BAUDS)),
         "auto_failback": F(False),
+        "profile": F("", v.blank_or(v.choice(PROFILE_NAMES), "for recommended (custom when timing keys are given)")),
         "authkey": F("", v.secret),
     },
     "wizard": {"journal_dir": F("/var/lib/ha-wizard", v.any_path), "keep_secrets_in_answers": F(False)},
@@ -146,6 +163,9 @@ class Drbd:
     fencing: str
     skip_initial_sync: bool
     split_brain_notify: str
+    after_sb_0pri: str
+    after_sb_1pri: str
+    after_sb_2pri: str
 
     @property
     def minor(self) -> int:
@@ -176,9 +196,11 @@ class Heartbeat:
     udpport: int
     media: str
     interface: str
+    second_interface: str
     serial: str
     baud: int
     auto_failback: bool
+    profile: str
 
 
 @dataclass(frozen=True)
@@ -324,7 +346,8 @@ def _nodes(raw: dict[str, Any], out: _Collector) -> list[dict[str, Any]]:
     return nodes
 
 
-def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], out: _Collector) -> None:
+def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], given_hb: Any,
+               out: _Collector) -> None:
     """Rules between keys. Each value here already passed its own check (or is None / its default)."""
     master = s["cluster"]["master"]
     names = [n["name"] for n in nodes]
@@ -341,14 +364,7 @@ def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], out: _
     if d["fencing"] == "dopd" and d["version"] == "9":
         out.add('drbd.fencing = \'dopd\': works with DRBD 8.x only (DRBD 9 no longer exports DRBD_PEER); '
                 'use fencing = "none"')
-    hb = s["heartbeat"]
-    if hb["deadtime"] <= hb["keepalive"] * 2:
-        out.add(f"heartbeat.deadtime = {hb['deadtime']}: must be well above keepalive "
-                f"({hb['keepalive']}); use at least {hb['keepalive'] * 3}")
-    if not hb["keepalive"] < hb["warntime"] < hb["deadtime"]:
-        out.add(f"heartbeat.warntime = {hb['warntime']}: must lie between keepalive and deadtime")
-    if hb["initdead"] < hb["deadtime"]:
-        out.add(f"heartbeat.initdead = {hb['initdead']}: must be at least deadtime ({hb['deadtime']})")
+    heartbeat_timing(given_hb, s["heartbeat"], [n.get("name") for n in nodes], out.add)
 
 
 def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, SecretsInAnswers]:
@@ -360,7 +376,7 @@ def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, 
             out.add(f"[{_key(key)}]: unknown section{_suggest(str(key), TOP_LEVEL)}")
     nodes = _nodes(raw, out)
     s = {name: _section(raw, name, out) for name in SECTIONS}
-    _relations(nodes, s, out)
+    _relations(nodes, s, raw.get("heartbeat"), out)
     if out.problems:
         raise AnswersError(out.problems, source)
 
@@ -397,3 +413,61 @@ def _check_vip(vip: Any, prefix: int, nodes: list[dict[str, Any]], out: _Collect
         elif addr not in net:
             out.add(f"service.vip = {vip}: outside {n['name']}'s subnet ({addr} is not in {net}); "
                     f"pick a free address in the nodes' subnet or fix service.netmask")
+
+
+# --- Heartbeat: timing profiles, media, udpport ------------------------------------------------------
+# keepalive, warntime, deadtime, initdead. "tutorial": the tutorial's Listing 3 (warntime: Heartbeat's own
+# default, deadtime / 2). "recommended": measured in the lab (docs/heartbeat.md). "custom": the answers' own.
+PROFILES: dict[str, tuple[int, int, int, int]] = {"tutorial": (2, 60, 120, 120), "recommended": (1, 4, 8, 30)}
+TIMING = ("keepalive", "warntime", "deadtime", "initdead")
+UDPPORT_BASE, UDPPORT_SPAN = 20694, 256  # derived ports: outside the kernel's ephemeral range
+
+
+def derived_udpport(names: list[Any]) -> int:
+    """A udpport from the two node names: two clusters on one LAN get different ports (the tutorial's
+    advice for broadcast heartbeats), and both nodes compute the same one."""
+    import zlib
+
+    key = " ".join(sorted(str(n) for n in names)).encode()
+    return UDPPORT_BASE + zlib.crc32(key) % UDPPORT_SPAN
+
+
+def heartbeat_timing(given: Any, hb: dict[str, Any], names: list[Any], add: Any) -> None:
+    """[heartbeat]'s rules between keys, and the profile's timing and the derived udpport filled in (in
+    ``hb``). Each key's own type and value were checked by its validator (FIELDS) already."""
+    given = given if isinstance(given, dict) else {}
+    set_timing = [k for k in TIMING if k in given]
+    profile = hb["profile"] or ("custom" if set_timing else "recommended")
+    hb["profile"] = profile
+    if profile in PROFILES:
+        for k, v in zip(TIMING, PROFILES[profile], strict=True):
+            if k in given and given[k] != v:
+                add(f"heartbeat.{k} = {given[k]!r}: the {profile} profile sets {v}; remove the line, or set "
+                    "heartbeat.profile = \"custom\" to choose your own timing")
+            hb[k] = v
+    if not hb["udpport"]:
+        hb["udpport"] = derived_udpport(names)
+    if hb["media"] == "serial" and not hb["serial"]:
+        add("heartbeat.media = \"serial\" needs heartbeat.serial, the port (e.g. /dev/ttyS0) on both nodes")
+    second = str(hb["second_interface"])
+    if second and second == hb["interface"]:
+        add(f"heartbeat.second_interface = {second!r}: name another network interface than heartbeat.interface, "
+            "or \"\" for none")
+    if profile != "custom":
+        return
+    keepalive, warntime, deadtime, initdead = (hb[k] for k in TIMING)
+    # Heartbeat's own rules (its config.c warns about each): a late beat is logged before the node is
+    # declared dead, several beats fit into deadtime, and a booting node waits long enough for its peer.
+    if not warntime < deadtime:
+        add(f"heartbeat.warntime = {warntime}: must be below deadtime ({deadtime}), or a late heartbeat is "
+            "never logged before the peer is declared dead")
+    if not keepalive < warntime:
+        add(f"heartbeat.warntime = {warntime}: must be above keepalive ({keepalive})")
+    if keepalive * 4 > deadtime:
+        add(f"heartbeat.keepalive = {keepalive}: at most deadtime / 4 ({deadtime / 4:g}), so a few lost beats "
+            "never look like a dead node")
+    if initdead < 2 * deadtime:
+        add(f"heartbeat.initdead = {initdead}: at least twice deadtime ({2 * deadtime}), so a booting node "
+            "waits for its peer's network before taking everything")
+
+

@@ -92,6 +92,14 @@ def port(v: Any) -> str | None:
     return None if 1 <= v <= 65535 else "port out of range (use 1-65535)"
 
 
+def port_or_zero(v: Any) -> str | None:
+    """A port, or 0 for "derive one" (Heartbeat's udpport: unique per cluster, from the node names)."""
+    if _int(v) and v == 0:
+        return None
+    rule = port(v)
+    return f"{rule}, or 0 to derive one from the node names" if rule else None
+
+
 def ip_address(v: Any) -> str | None:
     """An IPv4 or IPv6 address, written plainly (no zone index, no prefix)."""
     if not _text(v):

@@ -108,6 +108,29 @@ def resync_rate(ctx: PlanContext) -> ResyncRate:
                       f"No drbd.sync_rate: c-max-rate = {src}, resync-rate = a third (LINBIT's rule).")
 
 
+# --- split-brain policies (drbd.after_sb_0pri/1pri/2pri): what each one risks, written beside it -------
+AFTER_SB_RISK = {
+    "discard-zero-changes": "a side that wrote nothing since the split takes the other's changes; if both "
+                            "wrote, nothing is decided (safe)",
+    "discard-least-changes": "the side with fewer changed blocks loses them, silently: they may be the ones "
+                             "that mattered",
+    "discard-younger-primary": "the side promoted last loses its changes, silently",
+    "discard-older-primary": "the side promoted first loses its changes, silently",
+    "discard-secondary": "the Secondary's changes are discarded: safe while the Primary is where clients wrote",
+    "consensus": "discard the Secondary only when the no-Primary policy would choose the same side",
+    "call-pri-lost-after-sb": "the losing Primary's changes are discarded and its pri-lost-after-sb handler "
+                              "runs (it stops Heartbeat there)",
+    "disconnect": "never guess: stay disconnected and mail the split-brain notice; a person decides "
+                  "(`ha-wizard recover-split-brain`)",
+}
+
+
+def after_sb(ctx: PlanContext) -> list[tuple[str, str, str]]:
+    d = ctx.spec.drbd
+    return [(f"after-sb-{n}pri", v, AFTER_SB_RISK.get(v, "")) for n, v in
+            ((0, d.after_sb_0pri), (1, d.after_sb_1pri), (2, d.after_sb_2pri))]
+
+
 # --- DRBD ----------------------------------------------------------------------------------------
 def _family(ctx: PlanContext) -> str:
     if ctx.drbd_family not in FAMILIES:
@@ -135,7 +158,7 @@ def drbd_values(ctx: PlanContext) -> dict[str, Any]:
         "max_buffers": d.max_buffers, "max_epoch_size": d.max_epoch_size, "ko_count": d.ko_count,
         "cram_hmac_alg": d.cram_hmac_alg, "shared_secret": ctx.secrets.shared_secret,
         "al_extents": d.al_extents, "wfc_timeout": d.wfc_timeout, "degr_wfc_timeout": d.degr_wfc_timeout,
-        "rate": resync_rate(ctx),
+        "rate": resync_rate(ctx), "after_sb": after_sb(ctx),
         "notify": d.split_brain_notify, "scripts": DRBD_SCRIPTS, "stop_heartbeat": STOP_HEARTBEAT,
         "dopd": d.fencing == "dopd", "outdater": f"{heartbeat_libexec(ctx)}/drbd-peer-outdater",
         "nodes": [{"name": n.name, "disk": n.disk, "endpoint": _endpoint(n.address, d.port), "node_id": i}

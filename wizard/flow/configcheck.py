@@ -14,6 +14,7 @@ from wizard.core.actions import Step, WriteFile
 from wizard.core.plan import PlanContext
 from wizard.drbd.confcheck import DRBD_CONF, check_drbd_files, check_drbd_values
 from wizard.errors import ConfigCheckFailed, Problem
+from wizard.heartbeat.agents import agent_problems
 from wizard.heartbeat.confcheck import check_heartbeat, check_identical
 
 
@@ -48,6 +49,7 @@ def check_plan_files(ctx: PlanContext, steps: Sequence[Step], *,
         problems.extend(found)
     problems += check_heartbeat(ctx, files, uname_by_node=uname_by_node)
     problems += check_identical(files, names)
+    problems += agent_problems(ctx)
     return problems
 
 

@@ -1,4 +1,5 @@
-"""The tutorial's steps in order, across the parts: nodes, DRBD, services, Heartbeat, the failover test.
+"""The tutorial's steps in order, across the parts: nodes, DRBD, services, Heartbeat started and verified
+(the failover drill itself is ``ha-wizard failover-test``: it interrupts the service, so it runs on request).
 
 Each part builds its own steps (pure functions of the ``PlanContext``); this module only orders them,
 master first where a step runs on both nodes.
@@ -10,7 +11,8 @@ from wizard.core.actions import Step, WriteFile
 from wizard.core.plan import PlanContext
 from wizard.drbd import render as drbd_render
 from wizard.drbd import steps as drbd
-from wizard.failover import steps as failover
+from wizard.flow.service_checks import service_checks
+from wizard.heartbeat import boot
 from wizard.heartbeat import render as heartbeat_render
 from wizard.heartbeat import steps as heartbeat
 from wizard.nodes import steps as nodes
@@ -32,8 +34,10 @@ def build_plan(ctx: PlanContext) -> list[Step]:
     steps.append(drbd.mount_step(ctx))
     steps.append(services.services_step(ctx))
     steps += [heartbeat.heartbeat_files_step(ctx, n) for n in (m, p)]
+    steps += [boot.drbd_boot_step(ctx, n) for n in (m, p)]
     steps += [heartbeat.heartbeat_start_step(ctx, n) for n in (m, p)]
-    steps.append(failover.failover_test_step(ctx))
+    steps.append(heartbeat.verify_active_step(ctx, service_checks(ctx)))
+    steps.append(heartbeat.verify_standby_step(ctx))
     ids = [s.id for s in steps]
     assert len(ids) == len(set(ids)), f"duplicate step ids: {ids}"
     return steps

@@ -8,6 +8,7 @@ from __future__ import annotations
 from wizard.core.actions import WriteFile
 from wizard.core.plan import PlanContext
 from wizard.core.resources import render
+from wizard.core.spec import derived_udpport
 from wizard.services.recipes import load_recipes
 
 HA_CF = "/etc/ha.d/ha.cf"
@@ -29,14 +30,28 @@ def services(ctx: PlanContext) -> list[str]:
     return [recipes[r].service for r in ctx.spec.recipes]
 
 
-def haresources_line(ctx: PlanContext) -> str:
+def chain(ctx: PlanContext) -> list[str]:
+    """The resources in start order: DRBD Primary, the mount, the address, then the services.
+
+    drbddisk (drbd-utils) replaces the tutorial's datadisk and comes first: nothing can use the disk before
+    it is Primary. IPaddr2 sets the address with `ip` (IPaddr needs ifconfig, absent from a modern Debian,
+    and is slower) and comes after the mount, so clients reach the address only once the data is there.
+    """
     s = ctx.spec
-    # IPaddr2 uses `ip` (IPaddr would need ifconfig, absent from a modern Debian); drbddisk (shipped by
-    # drbd-utils) replaces the tutorial's datadisk; Filesystem mounts the replicated disk.
-    parts = [s.master, f"IPaddr2::{s.service.vip}/{s.service.netmask}/{s.service.interface}",
-             f"drbddisk::{s.drbd.resource}",
-             f"Filesystem::{s.drbd.device}::{s.storage.mount_point}::{s.storage.filesystem}", *services(ctx)]
-    return " ".join(parts)
+    return [f"drbddisk::{s.drbd.resource}",
+            f"Filesystem::{s.drbd.device}::{s.storage.mount_point}::{s.storage.filesystem}",
+            f"IPaddr2::{s.service.vip}/{s.service.netmask}/{s.service.interface}", *services(ctx)]
+
+
+def haresources_line(ctx: PlanContext) -> str:
+    return " ".join([ctx.spec.master, *chain(ctx)])
+
+
+def profile_why(profile: str) -> str:
+    return {"tutorial": "the tutorial's Listing 3 (two minutes of silence before a takeover).",
+            "recommended": "measured in the ha-wizard lab: beats arrive well within warntime, and a dead "
+                           "peer is taken over within seconds (docs/heartbeat.md).",
+            }.get(profile, "chosen in the answers (checked against Heartbeat's own rules).")
 
 
 def ha_cf(ctx: PlanContext) -> str:
@@ -44,7 +59,11 @@ def ha_cf(ctx: PlanContext) -> str:
     values = {
         "keepalive": hb.keepalive, "warntime": hb.warntime, "deadtime": hb.deadtime, "initdead": hb.initdead,
         "udpport": hb.udpport, "baud": hb.baud, "serial": hb.serial, "media": hb.media,
-        "interface": hb.interface, "auto_failback": hb.auto_failback,
+        "interface": hb.interface, "second_interface": hb.second_interface, "auto_failback": hb.auto_failback,
+        "profile": hb.profile, "profile_why": profile_why(hb.profile),
+        "udpport_why": "UDP port of these heartbeats, " + (
+            "derived from the node names" if hb.udpport == derived_udpport([n.name for n in ctx.spec.nodes])
+            else "from the answers") + ": unique per cluster on a network",
         "dopd": ctx.spec.drbd.fencing == "dopd", "dopd_path": f"{heartbeat_libexec(ctx)}/dopd",
         "nodes": [{"name": n.name, "address": n.address} for n in ctx.spec.nodes],
     }

@@ -1,15 +1,28 @@
-"""Heartbeat on both nodes: its three files (step 12 of the tutorial), then starting it.
+"""Heartbeat on both nodes: its three files (step 12 of the tutorial), starting it (step 13), and the proof
+from the nodes' real state that the master holds everything and the peer stands by.
 
-Both steps end by reading back every file's sha256: the same digest on both nodes proves the copies
-byte-identical, as Heartbeat requires.
+The files step ends by reading back every file's sha256: the same digest on both nodes proves the copies
+byte-identical, as Heartbeat requires. Service health checks come from the caller (the services part owns
+them), so this part knows no service.
 """
 
 from __future__ import annotations
 
-from wizard.core.actions import NotImplementedYet, Step
+from collections.abc import Sequence
+
+from wizard.core.actions import Action, Check, Run, Step, WaitFor
 from wizard.core.conditions import checksum_checks, verify_written
 from wizard.core.plan import PlanContext
 from wizard.heartbeat import render
+from wizard.heartbeat.agents import chain_note, init_system
+from wizard.heartbeat.boot import handover
+from wizard.heartbeat.conditions import cluster_probe
+
+# Starting Heartbeat until the master holds everything: initdead (waiting for the peer) plus the resource
+# scripts, which take 4-7 s each under emulation (docs/heartbeat.md).
+ACQUIRE_S = 180.0
+
+ServiceChecks = Sequence[tuple[str, Check]]  # (service name, read-only check that it answers)
 
 
 def heartbeat_files_step(ctx: PlanContext, node: str) -> Step:
@@ -19,13 +32,75 @@ def heartbeat_files_step(ctx: PlanContext, node: str) -> Step:
         title="Heartbeat files: ha.cf, haresources, authkeys", host=node,
         actions=(*files, verify_written(files)), checks=checksum_checks(files),
         why="Heartbeat needs the same three files on both nodes: who the nodes are and how they hear each "
-            "other (ha.cf), what moves on failover (haresources), and the shared key (authkeys, mode 600).",
+            "other (ha.cf), what moves on failover (haresources), and the shared key (authkeys, mode 600). "
+            "Resource chain, from the agents found: " + chain_note(ctx, node) + ".",
     )
 
 
+def probe(ctx: PlanContext) -> tuple[str, ...]:
+    return cluster_probe(ctx.drbd_family, ctx.spec.drbd.resource)
+
+
+def start_argv(ctx: PlanContext, node: str) -> tuple[str, ...]:
+    if init_system(ctx, node) == "systemd":
+        return ("systemctl", "start", "heartbeat.service")
+    return ("/etc/init.d/heartbeat", "start")
+
+
 def heartbeat_start_step(ctx: PlanContext, node: str) -> Step:
+    first = node == ctx.spec.master
+    actions: list[Action] = [handover(ctx, render.services(ctx))] if first else []
+    actions += [Run(start_argv(ctx, node), timeout=120, explain=(
+                    (1, "Heartbeat did not start: /var/log/ha-log on this node says why (a node name that is not "
+                        "`uname -n`, authkeys not mode 600, a media line on a missing interface)"),)),
+                WaitFor(probe(ctx), "ha-running", timeout=60, interval=1, what="Heartbeat running")]
     return Step(
         id=f"heartbeat-start@{node}", kind="heartbeat-start", title="start Heartbeat", host=node,
-        actions=(NotImplementedYet("starting Heartbeat — coming with the Heartbeat work"),),
-        why="Heartbeat watches the peer and takes the resources over when it dies.",
+        actions=tuple(actions), checks=(Check(probe(ctx), "ha-running"),),
+        why=("The tutorial's `/etc/init.d/heartbeat start`, master first. What the earlier steps left on the "
+             "master (the disk Primary and mounted) is released just before, so Heartbeat acquires the whole "
+             "chain itself: DRBD Primary, the mount, the address, the services." if first else
+             "The peer joins right after the master and stands by."),
+    )
+
+
+def _active_args(ctx: PlanContext) -> tuple[str, ...]:
+    s = ctx.spec
+    return (str(s.drbd.minor), s.drbd.device, s.storage.mount_point, s.service.vip)
+
+
+def _standby_args(ctx: PlanContext) -> tuple[str, ...]:
+    s = ctx.spec
+    return (str(s.drbd.minor), s.storage.mount_point, s.service.vip)
+
+
+def verify_active_step(ctx: PlanContext, services: ServiceChecks = ()) -> Step:
+    """The master holds DRBD Primary, the mount, the address and the services; ``services`` are the health
+    checks of the enabled services (from the services part)."""
+    s = ctx.spec
+    waits = [WaitFor(probe(ctx), "ha-active", _active_args(ctx), timeout=s.heartbeat.initdead + ACQUIRE_S,
+                     interval=1, what=f"{s.master} holding DRBD Primary, {s.storage.mount_point}, {s.service.vip}")]
+    waits += [WaitFor(c.probe, c.until, c.args, timeout=60, interval=1, what=f"{name} answering")
+              for name, c in services]
+    return Step(
+        id=f"heartbeat-active@{s.master}", kind="heartbeat-verify",
+        title=f"{s.master} holds the disk, the address and the services", host=s.master,
+        actions=tuple(waits),
+        checks=(Check(probe(ctx), "ha-active", _active_args(ctx)), *(c for _, c in services)),
+        why="Read from the node itself: DRBD role, /proc/mounts, `ip -o addr`, `cl_status rscstatus`, and "
+            "each service's own answer. Then try a failover: `ha-wizard failover-test --graceful`.",
+    )
+
+
+def verify_standby_step(ctx: PlanContext) -> Step:
+    s = ctx.spec
+    p = s.peer_node.name
+    return Step(
+        id=f"heartbeat-standby@{p}", kind="heartbeat-verify", title=f"{p} stands by (Secondary, nothing held)",
+        host=p,
+        actions=(WaitFor(probe(ctx), "ha-standby", _standby_args(ctx), timeout=60, interval=1,
+                         what=f"{p} Secondary, nothing mounted, no {s.service.vip}"),),
+        checks=(Check(probe(ctx), "ha-standby", _standby_args(ctx)),),
+        why=f"The peer watches {s.master} and holds nothing until it dies or stands by: it is Secondary, "
+            f"has nothing on {s.storage.mount_point}, no {s.service.vip}, and `cl_status` agrees.",
     )

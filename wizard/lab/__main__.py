@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
                     help="do not install ha-wizard on the first VM (it is installed by default, offline)")
     sub.add_parser("down", help="stop both VMs")
     sub.add_parser("status", help="show whether each VM runs and answers SSH")
+    for name, what in (("kill", "cut node N's power (SIGKILL its qemu), for a hard failover drill"),
+                       ("start", "boot node N again after a kill (same disks and ports)"),
+                       ("unplug", "cut node N's VM-to-VM link (eth1), as if its cable were pulled"),
+                       ("plug", "restore node N's VM-to-VM link")):
+        sub.add_parser(name, help=what).add_argument("node", type=int, choices=NODES)
     ssh = sub.add_parser("ssh", help="log in to node N (1 or 2), or run a command there")
     ssh.add_argument("node", type=int, choices=NODES)
     ssh.add_argument("cmd", nargs=argparse.REMAINDER, help="command to run (default: a login shell)")
@@ -143,6 +148,17 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "status":
             return _status(lab)
+        if args.command == "kill":
+            lab.kill_hard(args.node)
+            print(f"node{args.node} is off (power cut). `python -m wizard.lab start {args.node}` boots it again.")
+            return 0
+        if args.command == "start":
+            print(f"node{args.node} answers SSH after {lab.restart(args.node):.0f} s.")
+            return 0
+        if args.command in ("unplug", "plug"):
+            lab.set_link(args.node, up=args.command == "plug")
+            print(f"node{args.node}'s link to the other VM is {'back' if args.command == 'plug' else 'cut'}.")
+            return 0
         return _ssh(lab, args.node, args.cmd)
     except LabError as exc:
         print(f"ha-wizard lab: {exc}", file=sys.stderr)

@@ -188,6 +188,17 @@ class Lab:
             raise LabError(f"node{n} is not running")
         self._stop(n, sig=signal.SIGKILL)
 
+    def set_link(self, n: int, up: bool) -> None:
+        """Cut (``up=False``) or restore node *n*'s VM-to-VM link (eth1) like pulling its cable, through the
+        qemu monitor: the guest sees its carrier go down; DRBD and Heartbeat lose the peer."""
+        if self._pid(n) is None:
+            raise LabError(f"node{n} is not running")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(str(self._file(n, "mon")))
+            s.sendall(f"set_link l1 {'on' if up else 'off'}\n".encode())
+            time.sleep(0.3)  # the monitor answers with its prompt; nothing to read back
+
     def restart(self, n: int) -> float:
         """Boot node *n* again from its existing overlay (same ports); return seconds until SSH answers."""
         if self._pid(n) is not None:
@@ -343,6 +354,8 @@ class Lab:
             "-netdev", f"socket,id=l1,udp=127.0.0.1:{peer_link},localaddr=127.0.0.1:{link}",
             "-device", f"virtio-net-pci,netdev=l1,mac=52:54:00:00:01:0{n}",
             "-device", "virtio-rng-pci",  # entropy for the first-boot host key
+            # the human monitor on a unix socket: set_link() cuts and restores eth1 (split-brain drills)
+            "-monitor", f"unix:{self._file(n, 'mon')},server,nowait",
         ]
 
     def _start_qemu(self, n: int) -> float:

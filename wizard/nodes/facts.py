@@ -61,6 +61,8 @@ class NodeFacts:
     packages: Mapping[str, str] = field(default_factory=dict)  # installed: name -> version
     packages_asked: tuple[str, ...] = ()
     serial_ports: tuple[str, ...] | None = None  # None = could not tell
+    ha_agents: tuple[str, ...] | None = None  # executable Heartbeat resource agents found (paths)
+    init: tuple[str, ...] | None = None  # "pid1 systemd", "unit drbd", "initd heartbeat" ...
     unknown: Mapping[str, str] = field(default_factory=dict)  # fact -> why it is unknown
 
     # --- disks ----------------------------------------------------------------------------------

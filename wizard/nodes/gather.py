@@ -59,6 +59,12 @@ run managers sh -c 'for t in apt-get dnf yum zypper dpkg-query rpm; do command -
 if command -v dpkg-query >/dev/null 2>&1; then run packages dpkg-query -W -f '${Package} ${Version}\n' $1
 elif command -v rpm >/dev/null 2>&1; then run packages rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' $1; fi
 run serial sh -c 'cat /proc/tty/driver/serial 2>/dev/null || ls -d /dev/ttyS*'
+run ha-agents sh -c 'for d in /etc/ha.d/resource.d /usr/lib/ocf/resource.d/heartbeat; do
+  for a in drbddisk Filesystem IPaddr2 IPaddr; do [ -x "$d/$a" ] && echo "$d/$a"; done; done; exit 0'
+run init sh -c 'echo "pid1 $(cat /proc/1/comm)"; for u in drbd heartbeat; do
+  for d in /lib/systemd/system /usr/lib/systemd/system /etc/systemd/system; do
+    [ -e "$d/$u.service" ] && { echo "unit $u"; break; }; done
+  [ -x "/etc/init.d/$u" ] && echo "initd $u"; done; exit 0'
 parts=$(for p in /sys/class/block/*; do [ -e "$p/partition" ] && echo "/dev/${p##*/}"; done)
 for d in $parts $2; do
   [ -b "$d" ] || continue
@@ -170,13 +176,16 @@ def facts_from_sections(node: str, sec: Mapping[str, Section], packages: Sequenc
         unknown["packages"] = _why("dpkg-query" if db == "dpkg" else "rpm", sec.get("packages"))
     serial_sec = sec.get("serial")
     serial = tuple(fn.parse_serial_ports(serial_sec.out)) if serial_sec is not None else None
+    # raw lines, read by wizard.heartbeat.agents (which resource agents and init system the node has)
+    ha_agents = tuple(sec["ha-agents"].out.split()) if "ha-agents" in sec else None
+    init = tuple(sec["init"].out.splitlines()) if "init" in sec else None
     return NodeFacts(
         node=node, hostname=hostname, machine_id=machine_id, addresses=addresses, disks=report,
         blockdevs=tuple(blockdevs), signatures=_signatures(sec, get("blkid", "blkid", (0, 2))),
         mounts=tuple(mounts), swaps=tuple(swaps), pvs=pvs, md_members=md, holders=holders, drbd=versions,
         drbd_loaded=drbd_loaded, drbd_module=module or proc.kernel_module, package_db=db,
         package_manager=manager, packages=installed, packages_asked=tuple(packages), serial_ports=serial,
-        unknown=unknown,
+        ha_agents=ha_agents, init=init, unknown=unknown,
     )
 
 

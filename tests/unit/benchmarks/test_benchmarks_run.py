@@ -1,6 +1,6 @@
 """Every benchmark of docs/benchmarks.md runs to its figure, in a short mode (the timing itself is never
-asserted: that is the benchmark's job). The one that boots VMs runs in the lab tier
-(tests/lab/test_benchmark_sync_lab.py)."""
+asserted: that is the benchmark's job). The ones that boot VMs run in the lab tier
+(tests/lab/test_benchmark_sync_lab.py, and test_failover_benchmark_short in tests/lab/test_failover_lab.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def bench(*argv: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
 
 def test_every_documented_benchmark_has_a_short_run_here() -> None:
     documented = set(re.findall(r"(?<![\w/])benchmarks/(\w+\.py)", DOC))
-    assert documented == {"help_time.py", "tui_first_paint.py", "sync_throughput.py", "lab_timings.py"}
+    assert documented == {"help_time.py", "tui_first_paint.py", "sync_throughput.py", "lab_timings.py",
+                          "failover_rto.py"}
     assert documented == {p.name for p in (ROOT / "benchmarks").glob("*.py")}
 
 

@@ -60,7 +60,7 @@ CASES = [
     ("service.vip", "192.168.1.2", "service.vip = 192.168.1.2: equals server2's address"),
     ("nodes.1.name", "server1", "the name 'server1' is used twice"),
     ("drbd.port", 70000, "drbd.port = 70000: port out of range"),
-    ("heartbeat.udpport", 0, "heartbeat.udpport = 0: port out of range"),
+    ("heartbeat.udpport", 70000, "heartbeat.udpport = 70000: port out of range"),
     ("recipes.enabled", ["sendmial"], "unknown recipe 'sendmial' (did you mean 'sendmail'?)"),
     ("drbd.protocl", "C", "drbd.protocl: unknown key (did you mean 'protocol'?)"),
     ("heartbeat.deadtim", 30, "heartbeat.deadtim: unknown key (did you mean 'deadtime'?)"),
@@ -70,7 +70,7 @@ CASES = [
     ("nodes.0.disk", "sda5", "nodes[1].disk = 'sda5': must be a partition path"),
     ("service.netmask", 33, "service.netmask = 33: give the prefix length"),
     ("nodes.0.disk", KeyError, "nodes[1].disk is missing"),
-    ("heartbeat.deadtime", 3, "heartbeat.deadtime = 3: must be well above keepalive"),
+    ("heartbeat.deadtime", 3, "heartbeat.deadtime = 3: the tutorial profile sets 120"),
 ]
 
 

@@ -31,10 +31,11 @@ def test_tutorial_order_and_hosts() -> None:
         kinds[-1][1].append(s.host)
     assert [k for k, _ in kinds] == [
         "hosts", "mountpoint", "drbd-config", "create-md", "drbd-up", "wait-connected", "promote",
-        "wait-sync", "mkfs", "mount", "services", "heartbeat-files", "heartbeat-start", "failover-test"]
+        "wait-sync", "mkfs", "mount", "services", "heartbeat-files", "drbd-boot", "heartbeat-start",
+        "heartbeat-verify"]
     hosts = dict(kinds)
-    for both in ("hosts", "mountpoint", "drbd-config", "create-md", "drbd-up", "heartbeat-files",
-                 "heartbeat-start"):
+    for both in ("hosts", "mountpoint", "drbd-config", "create-md", "drbd-up", "heartbeat-files", "drbd-boot",
+                 "heartbeat-start", "heartbeat-verify"):
         assert hosts[both] == ["server1", "server2"], both
     for master_only in ("promote", "mkfs", "mount", "wait-sync"):
         assert set(hosts[master_only]) == {"server1"}, master_only

@@ -63,7 +63,7 @@ def test_ha_cf_puts_udpport_and_baud_before_the_media(media: str, serial: str, w
 def test_ha_cf_for_the_tutorial() -> None:
     text = render.ha_cf(context("tutorial", "8.4"))
     lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
-    assert lines == ["logfile /var/log/ha-log", "logfacility local0", "keepalive 2", "warntime 30", "deadtime 120",
+    assert lines == ["logfile /var/log/ha-log", "logfacility local0", "keepalive 2", "warntime 60", "deadtime 120",
                      "initdead 120", "udpport 694", "baud 9600", "serial /dev/ttyS1", "ucast eth0 192.168.1.1",
                      "ucast eth0 192.168.1.2", "auto_failback off", "crm no", "node server1", "node server2"]
     assert "nice_failback" not in text
@@ -82,10 +82,10 @@ def test_dopd_lines_only_with_dopd_fencing() -> None:
 
 
 @pytest.mark.parametrize(("answers", "line"), [
-    ("tutorial", "server1 IPaddr2::192.168.1.5/24/eth0 drbddisk::drbd0 Filesystem::/dev/drbd0::/replicated::ext3 "
+    ("tutorial", "server1 drbddisk::drbd0 Filesystem::/dev/drbd0::/replicated::ext3 IPaddr2::192.168.1.5/24/eth0 "
                  "sendmail"),
-    ("lab", "node1 IPaddr2::10.99.0.100/24/eth1 drbddisk::r0 Filesystem::/dev/drbd0::/replicated::ext4"),
-    ("lab-dopd", "node1 IPaddr2::10.99.0.100/24/eth1 drbddisk::r0 Filesystem::/dev/drbd1::/srv/ha::xfs "
+    ("lab", "node1 drbddisk::r0 Filesystem::/dev/drbd0::/replicated::ext4 IPaddr2::10.99.0.100/24/eth1"),
+    ("lab-dopd", "node1 drbddisk::r0 Filesystem::/dev/drbd1::/srv/ha::xfs IPaddr2::10.99.0.100/24/eth1 "
                  "apache2 postgresql"),
 ])
 def test_haresources_line(answers: str, line: str) -> None:

@@ -213,7 +213,7 @@ def test_udp_says_what_it_can_prove() -> None:
     (ok,) = by_key(lines(), "heartbeat-udp")
     assert ok.status == "pass" and "answers ping" in ok.what and "cannot be tested" in ok.what
     (no,) = by_key(lines(reach=dataclasses.replace(OK_REACH, ping=False)), "heartbeat-udp")
-    assert no.status == "warn" and "UDP 694" in no.fix
+    assert no.status == "warn" and "UDP 20805" in no.fix  # derived from the node names
 
 
 def test_route_checks() -> None:

@@ -104,7 +104,17 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
             why = getattr(ex, "why_offline", "")
             nodes[n] = {"error": f"not contacted: {why}"} if getattr(ex, "inner", True) is None else \
                 _node_state(ex, family)
-        return {"nodes": nodes}
+        out: dict[str, Any] = {"nodes": nodes}
+        standalone = any(isinstance(d, dict) and d.get("cs") == "StandAlone"
+                         for st in nodes.values() for d in st.get("devices", []))
+        if standalone and not any("error" in st for st in nodes.values()):
+            from wizard.flow.recovery import find
+
+            sb = find(answers, session.executors, family)
+            if sb is not None:
+                out["split_brain"] = {"victim": sb.victim, "survivor": sb.survivor, "why": sb.why,
+                                      "text": sb.sentence(session.spec.drbd.resource)}
+        return out
     finally:
         session.close()
 
@@ -133,4 +143,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         for name, state in result["nodes"].items():
             print("\n".join(_text(name, state)))
+        if "split_brain" in result:
+            print("\n" + result["split_brain"]["text"])
     return 1 if any("error" in s for s in result["nodes"].values()) else 0

@@ -1,0 +1,95 @@
+"""Heartbeat: the timing profile and the media, each explained (the full screen comes later)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static
+
+from screens.base import WizardScreen
+from screens.looks import line
+from screens.state import as_int
+
+PROFILES = [
+    ("recommended: keepalive 1, warntime 4, deadtime 8, initdead 30", "recommended"),
+    ("tutorial: keepalive 2, deadtime 120, initdead 120", "tutorial"),
+    ("custom: your own values below", "custom"),
+]
+WHY = {
+    "recommended": "Measured in the ha-wizard lab: beats never came near warntime, and a dead master is "
+                   "taken over in seconds. Takeover starts 8 s after the last beat.",
+    "tutorial": "The tutorial's Listing 3: two minutes of silence before the slave takes over. Very safe "
+                "against false alarms, but the service is down at least two minutes.",
+    "custom": "Checked against Heartbeat's rules: warntime below deadtime, initdead at least twice "
+              "deadtime, keepalive at most a quarter of deadtime.",
+}
+MEDIA = [("ucast to the peer's replication address", "ucast"), ("bcast on the interface", "bcast"),
+         ("serial cable only", "serial")]
+TIMING = ("keepalive", "warntime", "deadtime", "initdead")
+VALUES = {"recommended": (1, 4, 8, 30), "tutorial": (2, 60, 120, 120)}
+
+
+class HeartbeatScreen(WizardScreen):
+    NAME = "heartbeat"
+    HELP = (
+        "Tutorial Listing 3 (/etc/ha.d/ha.cf): keepalive is how often the servers greet each other; "
+        "deadtime how long silence lasts before the slave takes over; initdead the same right after boot; "
+        "warntime when a late heartbeat is logged. Too low gives false failovers, too high a long outage.\n\n"
+        "Media: the heartbeats go to the peer's replication address (ucast) by default. A second path on "
+        "another network (or a serial cable) keeps a failed link from looking like a dead peer: one link "
+        "alone is a split-brain waiting to happen."
+    )
+
+    def body(self) -> Iterable[Widget]:
+        yield Static(line("Heartbeat timing and media (ha.cf)", "bold"), classes="title")
+        yield from self.field("Profile", Select(PROFILES, id="profile", allow_blank=False))
+        yield Static(id="profile-why", classes="explain")
+        for key in TIMING:
+            yield from self.field(key, Input(id=key, type="integer", classes="short-input"))
+        yield from self.field("Media", Select(MEDIA, id="media", allow_blank=False))
+        yield from self.field("Second path", Input(id="second_interface", placeholder="e.g. eth0",
+                                                   classes="short-input"))
+        yield Static(line("A second network interface for bcast heartbeats; empty = none.", "$text-muted"),
+                     classes="explain")
+
+    def field(self, label: str, widget: Widget) -> Iterable[Widget]:
+        with Horizontal(classes="row"):
+            yield Label(label, classes="label")
+            yield widget
+
+    def load(self) -> None:
+        hb = self.st.raw["heartbeat"]
+        given = tuple(hb.get(k) for k in TIMING)
+        profile = hb.get("profile") or next((p for p, v in VALUES.items() if v == given), "custom")
+        self.query_one("#profile", Select).value = profile
+        if hb.get("media") in ("ucast", "bcast", "serial"):
+            self.query_one("#media", Select).value = hb["media"]
+        for k in (*TIMING, "second_interface"):
+            self.set_value(f"#{k}", hb.get(k))
+        self.show_profile(profile)
+
+    def show_profile(self, profile: str) -> None:
+        self.say("#profile-why", WHY.get(profile, ""), "$text-muted")
+        for k, v in zip(TIMING, VALUES.get(profile, ()), strict=False):
+            self.set_value(f"#{k}", v)
+        for k in TIMING:
+            self.query_one(f"#{k}", Input).disabled = profile != "custom"
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "profile" and isinstance(event.value, str):
+            self.show_profile(event.value)
+
+    def save(self) -> None:
+        hb = self.st.raw["heartbeat"]
+        for sel in ("profile", "media"):
+            v = self.query_one(f"#{sel}", Select).value
+            if isinstance(v, str):
+                hb[sel] = v
+        for k in TIMING:
+            hb[k] = as_int(self.value(f"#{k}"))
+        hb["second_interface"] = self.value("#second_interface")
+
+    def prefixes(self) -> list[str]:
+        return ["heartbeat."]

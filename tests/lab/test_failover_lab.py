@@ -1,0 +1,242 @@
+"""Issue 13 on the two lab VMs: Heartbeat started by a headless apply, then the failover drills, each checked
+from the nodes' real state (DRBD role, /proc/mounts, ``ip -o addr``, apache2 answering on the VIP).
+
+One cluster for the whole module, in this order (each scenario starts where the previous one left it):
+1. a headless apply (apache2 enabled) ends with Heartbeat running and node1 holding everything;
+2. a graceful drill (node1 -> node2), then ``--back`` (node2 -> node1);
+3. writes in flight with K = 3 power cuts (the harness kills the serving VM's qemu): each time the other node
+   takes over with every acknowledged record, the dead node is brought back, resyncs, stands by;
+4. a reboot of the standby: it comes back Secondary and takes nothing;
+5. an induced split-brain (link cut through the qemu monitor, both promoted, both written), recovered
+   through ``ha-wizard recover-split-brain`` after the typed consent naming the discarded node.
+The wizard is installed on node1 only: a drill that cuts node1 dies with it, and ``--result`` reads the
+measurement back from node2 once node1 is up again.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from wizard.lab import Lab
+
+from .wizard_on_node import (
+    ANSWERS,
+    WIZARD,
+    Wheelhouse,
+    clean_pair,
+    confirm_args,
+    drbd_line,
+    ensure_wizard,
+    mounts,
+    plan_json,
+    run_wizard,
+    summary_line,
+)
+
+VIP = "10.99.0.100"
+STATE = "/var/lib/ha-wizard"
+
+
+def lab_answers(lab: Lab) -> None:
+    from .wizard_on_node import ROOT
+
+    text = (ROOT / "examples" / "lab.toml").read_text().replace("enabled = []", 'enabled = ["apache2"]')
+    lab.ssh(1, f"cat > {ANSWERS}", input=text)
+
+
+def serves(lab: Lab, n: int) -> str:
+    """'' when node n holds everything (Primary, mounted, VIP, apache2 answering), else what is missing."""
+    line = drbd_line(lab, n)
+    missing = []
+    if " ro:Primary/" not in line:
+        missing.append(f"DRBD {line}")
+    if not any(m[:2] == ["/dev/drbd0", "/replicated"] for m in mounts(lab, n)):
+        missing.append("/replicated not mounted")
+    if f"inet {VIP}/" not in lab.ssh(n, "ip -o addr", timeout=60).stdout:
+        missing.append(f"no {VIP}")
+    page = lab.ssh(n, f"bash -c 'exec 3<>/dev/tcp/{VIP}/80; printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3; "
+                      "timeout 5 head -c 100 <&3'", check=False, timeout=60).stdout
+    if "HTTP/1.1 200" not in page and "HTTP/1.0 200" not in page:
+        missing.append("apache2 does not answer on the VIP")
+    return "; ".join(missing)
+
+
+def stands_by(lab: Lab, n: int) -> str:
+    line = drbd_line(lab, n)
+    missing = []
+    if " ro:Secondary/" not in line:
+        missing.append(f"DRBD {line}")
+    if any(m[1] == "/replicated" for m in mounts(lab, n)):
+        missing.append("/replicated mounted")
+    if f"inet {VIP}/" in lab.ssh(n, "ip -o addr", timeout=60).stdout:
+        missing.append(f"{VIP} present")
+    rsc = lab.ssh(n, "cl_status rscstatus", check=False, timeout=60).stdout.strip()
+    if rsc != "none":
+        missing.append(f"cl_status rscstatus says {rsc!r}")
+    return "; ".join(missing)
+
+
+def wait_until(what: str, fn: Callable[[], str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        last = fn()
+        if not last:
+            return
+        time.sleep(2)
+    raise AssertionError(f"{what}: still {last} after {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[..., None]) -> Iterator[Lab]:
+    """Scenario 1: blank disks, a headless apply; Heartbeat runs and node1 holds everything."""
+    lab = restored_lab
+    ensure_wizard(lab, wheelhouse)
+    clean_pair(lab)
+    lab_answers(lab)
+    fp = lab.host_key_fingerprint(2)
+    plan = plan_json(lab, fp)
+    assert not [s for s in plan["steps"] if not s["implemented"] and s["kind"] != "services"], plan["steps"]
+    t0 = time.monotonic()
+    rc, out = run_wizard(lab, f"apply --answers {ANSWERS} --yes {confirm_args(plan)}", fp, timeout=1200)
+    assert rc == 0, out[-5000:]
+    lab_timing("apply_with_heartbeat_secs", time.monotonic() - t0)
+    assert "not implemented yet: services@node1" in summary_line(out), summary_line(out)
+    lab.fingerprint = fp  # type: ignore[attr-defined]
+    yield lab
+    clean_pair(lab)
+
+
+def drill(lab: Lab, args: str, timeout: float = 600) -> str:
+    rc, out = run_wizard(lab, f"failover-test {args} --answers {ANSWERS}", lab.fingerprint,  # type: ignore[attr-defined]
+                         timeout=timeout)
+    assert rc == 0, out[-5000:]
+    return out
+
+
+def test_apply_ends_with_node1_holding_everything(cluster: Lab) -> None:
+    assert serves(cluster, 1) == ""
+    assert stands_by(cluster, 2) == ""
+    for n in (1, 2):
+        assert cluster.ssh(n, "systemctl is-enabled heartbeat drbd", timeout=60).stdout.split() == ["enabled"] * 2
+
+
+def rto(out: str) -> float:
+    m = re.search(r"failover node\d -> node\d: RTO ([\d.]+) s", out)
+    assert m, out[-3000:]
+    return float(m.group(1))
+
+
+def test_graceful_then_back(cluster: Lab, lab_timing: Callable[..., None]) -> None:
+    out = drill(cluster, "--graceful")
+    lab_timing("graceful_switchover_secs", rto(out))
+    assert serves(cluster, 2) == "" and stands_by(cluster, 1) == "", out[-3000:]
+    out = drill(cluster, "--back")
+    lab_timing("failback_secs", rto(out))
+    assert serves(cluster, 1) == "" and stands_by(cluster, 2) == "", out[-3000:]
+    report = cluster.ssh(1, f"cat {STATE}/failover-report.md").stdout
+    assert report.count("## ") == 2 and "graceful failover node1 -> node2" in report
+
+
+def start_drill_in_background(lab: Lab, log: str) -> None:
+    lab.ssh(1, f"COLUMNS=160 nohup {WIZARD} failover-test --hard --answers {ANSWERS} --accept-host-key "
+               f"{lab.fingerprint} > {log} 2>&1 < /dev/null &", timeout=60)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 300
+    while "Now cut" not in lab.ssh(1, f"cat {log}", timeout=60).stdout:
+        assert time.monotonic() < deadline, lab.ssh(1, f"cat {log}", timeout=60).stdout
+        time.sleep(1)
+
+
+def test_writes_in_flight_survive_three_power_cuts(cluster: Lab, lab_timing: Callable[..., None]) -> None:
+    lab = cluster
+    serving = 1
+    for k in range(3):
+        other = 3 - serving
+        log = f"/root/hard{k}.log"
+        start_drill_in_background(lab, log)
+        lab.kill_hard(serving)
+        if serving == 1:  # the wizard died with node1: read the measurement back once it is up again
+            wait_until("node2 taking over", lambda: serves(lab, 2), 240)
+            lab.restart(1)
+            out = drill(lab, "--result")
+        else:
+            deadline = time.monotonic() + 300
+            while "Report appended" not in (out := lab.ssh(1, f"cat {log}", timeout=60).stdout):
+                assert time.monotonic() < deadline, out
+                time.sleep(2)
+            lab.restart(serving)
+        assert f"hard failover node{serving} -> node{other}: RTO" in out, out[-3000:]
+        assert re.search(r"writes in flight: \d+ acknowledged writes, every one present", out), out[-3000:]
+        lab_timing("hard_failover_rto_secs", rto(out))
+        assert serves(lab, other) == ""
+        # the old master comes back, resyncs and stands by
+        wait_until(f"node{serving} standing by", lambda s=serving: stands_by(lab, s), 300)
+        wait_until("resync", lambda o=other: "" if "ds:UpToDate/UpToDate" in drbd_line(lab, o) else drbd_line(lab, o),
+                   300)
+        serving = other
+
+
+def test_a_rebooted_standby_takes_nothing(cluster: Lab) -> None:
+    lab = cluster
+    active = 1 if serves(lab, 1) == "" else 2
+    standby = 3 - active
+    lab.restart(standby)
+    wait_until(f"node{standby} standing by after its reboot", lambda: stands_by(lab, standby), 300)
+    assert serves(lab, active) == ""
+
+
+def test_split_brain_is_named_and_recovered(cluster: Lab) -> None:
+    """Cut the link (qemu monitor), promote the standby by hand and write on both, reconnect: DRBD refuses to
+    choose (both Primary: after-sb-2pri disconnect); status names the standby's changes as the ones to
+    discard; recover-split-brain does it after the typed name; the pair is whole again."""
+    lab = cluster
+    active = 1 if serves(lab, 1) == "" else 2
+    victim = 3 - active
+    lab.ssh(victim, "systemctl stop heartbeat", timeout=180)  # the standby's own stack stays out of it
+    lab.set_link(victim, up=False)
+    try:
+        lab.ssh(victim, "drbdadm primary r0 && mount /dev/drbd0 /replicated && echo lost > /replicated/sb-victim "
+                        "&& umount /replicated", timeout=180)
+        lab.ssh(active, "echo kept > /replicated/sb-survivor && sync", timeout=60)
+    finally:
+        lab.set_link(victim, up=True)
+    wait_until("DRBD refusing to reconnect", lambda: "" if "cs:StandAlone" in drbd_line(lab, 1) + drbd_line(lab, 2)
+               else drbd_line(lab, 1) + " | " + drbd_line(lab, 2), 120)
+    r = lab.ssh(1, f"COLUMNS=200 {WIZARD} status --answers {ANSWERS}", check=False, timeout=300)
+    flat = " ".join(r.stdout.split())
+    assert "SPLIT-BRAIN on r0" in flat and f"By default node{victim}'s changes since the split would be " \
+        "DISCARDED" in flat, r.stdout + r.stderr
+    # without the typed name nothing happens
+    rc, out = run_wizard(lab, f"recover-split-brain --answers {ANSWERS} --yes", lab.fingerprint)  # type: ignore[attr-defined]
+    assert rc == 5 and "not confirmed" in out, out[-2000:]
+    rc, out = run_wizard(lab, f"recover-split-brain --answers {ANSWERS} --yes --confirm node{victim}",
+                         lab.fingerprint, timeout=900)  # type: ignore[attr-defined]
+    assert rc == 0, out[-4000:]
+    wait_until(f"node{victim} standing by", lambda: stands_by(lab, victim), 300)
+    assert serves(lab, active) == ""
+    assert lab.ssh(active, "cat /replicated/sb-survivor").stdout.strip() == "kept"
+    assert "cs:Connected" in drbd_line(lab, active) and "UpToDate/UpToDate" in drbd_line(lab, active)
+
+
+def test_failover_benchmark_short(cluster: Lab, lab_timing: Callable[..., None]) -> None:
+    """The RTO benchmark's short mode on this module's cluster: one power cut through the benchmark's own
+    drill (benchmarks/failover_rto.py boots its own lab and runs every variant three times)."""
+    import importlib.util
+
+    from .wizard_on_node import ROOT
+
+    spec = importlib.util.spec_from_file_location("failover_rto", ROOT / "benchmarks" / "failover_rto.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    t0 = time.monotonic()
+    m = bench.hard_drill(cluster, cluster.fingerprint)  # type: ignore[attr-defined]
+    lab_timing("failover_benchmark_short_secs", time.monotonic() - t0)
+    assert m["rto"] and m["rto"] > 0, m
+    assert {"detection", "DRBD Primary", "mounted"} <= set(m["phases"]), m["phases"]
+    row = bench.table({"short": [m]}).splitlines()[-1]
+    assert row.startswith("| short | 1 |") and "-" not in row.split("|")[3], row

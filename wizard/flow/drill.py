@@ -1,0 +1,64 @@
+"""The failover drill, composed: the answers, this node and its peer (one SSH connection), Heartbeat as the
+stack, the services' health checks, the engine's conditions. Runs on either node of the pair."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from wizard.core.answers import load_answers
+from wizard.core.plan import PlanContext
+from wizard.core.secrets import Secrets
+from wizard.core.spec import Spec
+from wizard.errors import WizardError
+from wizard.executors.base import Executor
+from wizard.executors.local import LocalExecutor
+from wizard.executors.ssh import SshExecutor
+from wizard.failover.drill import Drill
+from wizard.failover.stack import Target
+from wizard.flow import registry
+from wizard.flow.service_checks import service_checks
+from wizard.flow.session import Options, _host_key_decider
+from wizard.heartbeat.drill import heartbeat_stack, settings
+
+
+def drbd_family_of(*executors: Executor) -> str:
+    """The DRBD syntax family from /proc/drbd of the first node that runs DRBD (a node just booted may not yet)."""
+    for ex in executors:
+        m = re.search(r"^version:\s*(\d+)\.(\d+)", ex.probe(["cat", "/proc/drbd"]).out, re.M)
+        if m:
+            return "9" if m.group(1) == "9" else f"{m.group(1)}.{m.group(2)}"
+    raise WizardError(f"DRBD is not running on {' or '.join(ex.node for ex in executors)} (no /proc/drbd): the "
+                      "pair is not set up; run `ha-wizard apply` first")
+
+
+def connect(spec: Spec, options: Options) -> tuple[str, dict[str, Executor]]:
+    """(this node's name, {node: executor}): local for this node, SSH to the other."""
+    local = LocalExecutor("this machine")
+    here = local.probe(["uname", "-n"]).out.strip()
+    names = [n.name for n in spec.nodes]
+    if here not in names:
+        raise WizardError(f"this machine is '{here}', not one of the answers' nodes ({', '.join(names)}): run "
+                          "the drill on one of them")
+    local.node = here
+    other = next(n for n in spec.nodes if n.name != here)
+    remote = SshExecutor(other.name, other.ssh or other.address, user=other.ssh_user, port=other.ssh_port,
+                         known_hosts=options.known_hosts, identity=options.identity,
+                         decide_host_key=_host_key_decider(options))
+    return here, {here: local, other.name: remote}
+
+
+def open_drill(answers: str | Path, options: Options, say: Callable[[str], None]) -> Drill:
+    spec, _ = load_answers(answers)
+    if spec.demo:
+        raise WizardError("these answers are the tutorial's demo (demo = true): a drill needs your real servers")
+    here, executors = connect(spec, options)
+    family = drbd_family_of(*executors.values())
+    ctx = PlanContext(spec=spec, secrets=Secrets("", ""), drbd_family=family)
+    d, s = spec.drbd, spec.storage
+    return Drill(executors=executors, preferred=spec.master, addresses={n.name: n.address for n in spec.nodes},
+                 here=here, target=Target(d.minor, d.device, s.mount_point, spec.service.vip, family, d.resource),
+                 stack=heartbeat_stack(spec, family), conditions=registry.conditions(),
+                 services=service_checks(ctx), state_dir=options.journal_dir or spec.wizard.journal_dir,
+                 settings=settings(spec), say=say)
