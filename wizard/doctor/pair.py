@@ -198,6 +198,11 @@ class Pair:
 
 
 # --- small readings the checks share -------------------------------------------------------------------
+def units_not(pair: Pair, kind: str, unit: str, good: tuple[str, ...]) -> list[tuple[NodeSnapshot, str]]:
+    """(node, state) where ``systemctl is-KIND UNIT`` answered something not in ``good`` (no answer: skipped)."""
+    return [(n, s) for n in pair.nodes if (s := n.unit(kind, unit)) is not None and s not in good]
+
+
 def holds(node: NodeSnapshot, address: str) -> bool:
     """Does ``node`` have ``address`` on one of its interfaces?"""
     return node.facts.interface_with(address) is not None

@@ -9,9 +9,10 @@ def add_answers(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--answers", "-a", metavar="FILE", required=required, help="the answers file (TOML)")
 
 
-def add_connection(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--journal-dir", metavar="DIR", help="where the journal and secrets live "
-                   "(default: [wizard] journal_dir, /var/lib/ha-wizard)")
+def add_connection(p: argparse.ArgumentParser, *, journal: bool = True) -> None:
+    if journal:
+        p.add_argument("--journal-dir", metavar="DIR", help="where the journal and secrets live "
+                       "(default: [wizard] journal_dir, /var/lib/ha-wizard)")
     p.add_argument("--known-hosts", metavar="FILE", help="SSH known_hosts file (default ~/.ssh/known_hosts)")
     p.add_argument("--identity", "-i", metavar="KEY", help="SSH private key for the peer")
     p.add_argument("--accept-host-key", metavar="FINGERPRINT",

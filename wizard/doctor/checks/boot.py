@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from wizard.doctor.checks.drbd_state import device, state_line
 from wizard.doctor.checks.services import ENABLED
 from wizard.doctor.finding import Finding, Status, ok
-from wizard.doctor.pair import FSTAB, Pair, at, said
+from wizard.doctor.pair import FSTAB, Pair, at, said, units_not
 from wizard.doctor.probe import NodeSnapshot
 
 FAMILY = "Boot and mounts"
@@ -19,21 +19,15 @@ def _f(status: Status, key: str, title: str, evidence: Sequence[str], why: str, 
 
 
 def at_boot(pair: Pair) -> list[Finding]:
-    out = []
-    for n in pair.nodes:
-        drbd = n.unit("enabled", "drbd")
-        if drbd is not None and drbd not in ENABLED:
-            out.append(_f("fail", "drbd", f"DRBD does not start at boot on {n.name} ({drbd})",
-                          [said(n, "systemctl is-enabled drbd", drbd)],
-                          "after a reboot the resource is down: Heartbeat's drbddisk cannot promote it and the node "
-                          "cannot take over (nor resync as the standby)", f"on {n.name}: systemctl enable drbd",
-                          n.name))
-        hb = n.unit("enabled", "heartbeat")
-        if hb is not None and hb not in ENABLED:
-            out.append(_f("warn", "heartbeat", f"Heartbeat does not start at boot on {n.name} ({hb})",
-                          [said(n, "systemctl is-enabled heartbeat", hb)],
-                          "after a reboot the node stays out of the pair until someone starts Heartbeat by hand",
-                          f"on {n.name}: systemctl enable heartbeat", n.name))
+    out = [_f("fail", "drbd", f"DRBD does not start at boot on {n.name} ({state})",
+              [said(n, "systemctl is-enabled drbd", state)], "after a reboot the resource is down: Heartbeat's "
+              "drbddisk cannot promote it and the node cannot take over (nor resync as the standby)",
+              f"on {n.name}: systemctl enable drbd", n.name)
+           for n, state in units_not(pair, "enabled", "drbd", ENABLED)]
+    out += [_f("warn", "heartbeat", f"Heartbeat does not start at boot on {n.name} ({state})",
+               [said(n, "systemctl is-enabled heartbeat", state)], "after a reboot the node stays out of the pair "
+               "until someone starts Heartbeat by hand", f"on {n.name}: systemctl enable heartbeat", n.name)
+            for n, state in units_not(pair, "enabled", "heartbeat", ENABLED)]
     if not out and pair.nodes:
         names = " and ".join(n.name for n in pair.nodes)
         out.append(ok(FAMILY, "boot.units", f"DRBD and Heartbeat start at boot on {names}"))

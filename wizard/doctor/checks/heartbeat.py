@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from wizard.doctor.finding import Finding, Status, ok
-from wizard.doctor.pair import Pair, at, holds, said, same_subnet_iface
+from wizard.doctor.pair import Pair, at, holds, said, same_subnet_iface, units_not
 from wizard.doctor.probe import NodeSnapshot
 from wizard.heartbeat.confcheck import check_authkeys, check_ha_cf, check_haresources
 from wizard.heartbeat.render import AUTHKEYS, HA_CF, HARESOURCES
@@ -290,15 +290,10 @@ def _same(pair: Pair, path: str) -> bool:
 
 
 def running(pair: Pair) -> list[Finding]:
-    out = []
-    for n in pair.nodes:
-        state = n.unit("active", "heartbeat")
-        if state is None or state == "active":
-            continue
-        out.append(_f("fail", "running", f"Heartbeat is not running on {n.name} ({state})",
-                      [said(n, "systemctl is-active heartbeat", state)],
-                      "without it on both nodes nothing takes over when the other dies",
-                      f"on {n.name}: systemctl start heartbeat (then `tail /var/log/ha-log`)", n.name))
+    out = [_f("fail", "running", f"Heartbeat is not running on {n.name} ({state})",
+              [said(n, "systemctl is-active heartbeat", state)], "without it on both nodes nothing takes over when "
+              "the other dies", f"on {n.name}: systemctl start heartbeat (then `tail /var/log/ha-log`)", n.name)
+           for n, state in units_not(pair, "active", "heartbeat", ("active",))]
     if not out and pair.nodes:
         names = " and ".join(n.name for n in pair.nodes)
         out.append(ok(FAMILY, "heartbeat.running", f"Heartbeat is running on {names}"))
