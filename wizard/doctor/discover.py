@@ -45,7 +45,7 @@ def from_answers(spec: Spec, local: NodeSnapshot) -> tuple[Intent, Target]:
         raise CannotRead(f"{spec.source or 'these answers'} is the tutorial's demo (demo = true), whose network is "
                          "never contacted: give your own answers file, or run doctor without --answers")
     peer = next(n for n in spec.nodes if n is not me)
-    intent = Intent(f"answers {spec.source}", spec.master, tuple(names), spec.drbd.resource)
+    intent = Intent(f"answers {spec.source}", spec.master, tuple(names), spec.drbd.resource, me.name)
     return intent, Target(peer.name, ((peer.ssh or peer.address, f"the answers' nodes[{names.index(peer.name) + 1}]"),),
                           peer.ssh_user, peer.ssh_port)
 

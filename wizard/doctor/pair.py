@@ -28,6 +28,7 @@ class Intent:
     master: str = ""  # the intended master (answers only)
     names: tuple[str, ...] = ()  # the nodes' names in the answers
     resource: str = ""  # the DRBD resource in the answers
+    me: str = ""  # the answers' name of the node doctor runs on
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,15 @@ def test_the_tutorials_demo_answers_are_never_contacted() -> None:
     spec = lab_spec(lambda raw: raw["cluster"].update(demo=True))
     with pytest.raises(CannotRead, match="demo"):
         from_answers(spec, node(1))
+
+
+def test_a_node_whose_uname_is_not_the_answers_name() -> None:
+    from doctor_helpers import pair, problems
+
+    from wizard.doctor.checks import pairing
+
+    renamed = node(1, hostname="web7")
+    intent, _ = from_answers(lab_spec(), renamed)  # found by its address 10.99.0.1
+    found = pairing.names(pair(renamed, intent=intent))
+    assert problems(found) == [("fail", "pair.names", "web7")]
+    assert found[0].title.startswith("node1's `uname -n` is web7") and "hostnamectl set-hostname node1" in found[0].fix

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.executors.local import LocalExecutor
 
     spec = load_answers(args.answers)[0] if args.answers else None
-    local = LocalExecutor(spec.master if spec is not None else "this machine")
+    local = LocalExecutor("this machine")  # doctor may run on either node: the node's `uname -n` names it
     scratch = tempfile.mkdtemp(prefix="ha-wizard-doctor-")
     try:
         ex = examine(local, _connector(args, scratch), spec=spec, peer_host=args.peer or "")

@@ -25,12 +25,13 @@ def names(pair: Pair) -> list[Finding]:
         return []
     out = []
     for n in pair.nodes:
+        called = pair.intent.me if n is pair.local else n.facts.node
         if n.name not in pair.intent.names:
-            out.append(Finding(FAMILY, "fail", "pair.names", f"{n.facts.node}'s `uname -n` is {n.name}, a name the "
+            out.append(Finding(FAMILY, "fail", "pair.names", f"{called}'s `uname -n` is {n.name}, a name the "
                                f"answers do not use ({', '.join(pair.intent.names)})",
                                (said(n, "uname -n", n.name),),
                                "DRBD's `on` sections and Heartbeat's `node` lines must be the `uname -n` names",
-                               f"rename the node (hostnamectl set-hostname {n.facts.node}) or correct the answers",
+                               f"rename the node (hostnamectl set-hostname {called}) or correct the answers",
                                n.name))
     return out
 
