@@ -100,7 +100,7 @@ def build(lab: Lab) -> dict[str, float]:
     t2 = time.monotonic()
     for n in NODES:
         lab.ssh(n, "systemctl start heartbeat", timeout=180)
-    owner = r"Primary/Secondary.*\n(?s:.*)MOUNTED vip=1"
+    owner = r"ro:Primary/Secondary(?s:.*)^MOUNTED\nvip=1$"
     wait_until(lab, 1, f"cat /proc/drbd; mountpoint -q /replicated && echo MOUNTED; echo vip=$(ip -o addr | "
                        f"grep -c {VIP})", owner, 240)
     wait_until(lab, 1, "systemctl is-active apache2", r"^active$", 120)
@@ -158,7 +158,7 @@ FAULTS = (
     Fault("wrong address (the tutorial's .3)", _sed(RES, "s/10.99.0.1:7788/10.99.0.3:7788/"),
           _sed(RES, "s/10.99.0.3:7788/10.99.0.1:7788/"), "drbd.address", "node1", "address 10.99.0.1:7788;"),
     Fault("missing ';' after device", _sed(RES, "0,/device    \\/dev\\/drbd0;/s//device    \\/dev\\/drbd0/"),
-          _sed(RES, "0,/device    \\/dev\\/drbd0$/s//device    \\/dev\\/drbd0;/"), "drbd.parse", "node1",
+          _sed(RES, "0,/device    \\/dev\\/drbd0$/s//device    \\/dev\\/drbd0;/"), "drbd.parse", "",
           "add the missing ';'"),
     Fault("different secrets", _sed(RES, f"s/{SECRET}/othersecret/", (2,)), _sed(RES, f"s/othersecret/{SECRET}/", (2,)),
           "drbd.secret", "", "same shared-secret"),

@@ -22,67 +22,78 @@ from wizard.nodes.gather import Section
 
 _SAFE = re.compile(r"^[A-Za-z0-9/._@+-]+$")
 
-# $1: gather's script, $2 packages, $3 devices (for it); $4 service paths, $5 service units, $6 mount points.
-# All lists space separated and checked against _SAFE in Python: no shell syntax reaches the script.
+# $1: gather's script, $2 packages, $3 devices (for it); $4 the known services' paths, SERVICE=PATH,PATH ...;
+# $5 mount points. Checked against _SAFE in Python: no shell syntax reaches the script. Process starts are what a
+# probe costs in an emulated or busy guest, so cheap reads run without `timeout` and shell builtins do the rest.
 SCRIPT = r"""
 export LC_ALL=C PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 sh -c "$1" sh "$2" "$3"
-M=@@ha-wizard-fact T=
+M=@@ha-wizard-fact T= SP=$4 MNT=$5   # ($4, $5 kept: `set --` below reuses the positional parameters)
 command -v timeout >/dev/null 2>&1 && T="timeout 20"
-run() { n=$1; shift; printf '\n%s begin %s\n' "$M" "$n"; $T "$@" 2>&1; r=$?
-        printf '\n%s end %s %s\n' "$M" "$n" "$r"; }
+run() { n=$1; shift; printf '\n%s begin %s\n' "$M" "$n"; "$@" 2>&1; r=$?; printf '\n%s end %s %s\n' "$M" "$n" "$r"; }
 HR=/etc/ha.d/haresources
+FILES=
 for f in /etc/drbd.conf /etc/drbd.d/* /etc/ha.d/ha.cf $HR /etc/ha.d/authkeys /etc/fstab; do
   [ -f "$f" ] || continue
-  run "file $f" cat -- "$f"
-  run "mode $f" stat -c %a -- "$f"
+  run "file $f" cat -- "$f"; FILES="$FILES $f"
 done
+[ -n "$FILES" ] && run modes stat -c '%a %n' -- $FILES
 if [ ! -e /proc/drbd ]; then   # drbdadm picks its parser by the loaded module; without one, by the module on disk
   v=$(modinfo -F version drbd 2>/dev/null | head -n 1); [ -n "$v" ] && export DRBD_DRIVER_VERSION_OVERRIDE=$v
 fi
 if [ -f /etc/drbd.conf ]; then
-  run drbdadm-parse sh -c 'drbdadm dump all 2>&1 >/dev/null'
-  [ -e /proc/drbd ] && run drbdadm-adjust drbdadm -d adjust all
+  run drbdadm-parse $T sh -c 'drbdadm dump all 2>&1 >/dev/null'
+  [ -e /proc/drbd ] && run drbdadm-adjust $T drbdadm -d adjust all
 fi
 case "$(head -n 1 /proc/drbd 2>/dev/null)" in
-  "version: 9"*) run drbdsetup-status drbdsetup status --json;;
+  "version: 9"*) run drbdsetup-status $T drbdsetup status --json;;
 esac
 if grep -qE 'cs:(SyncSource|SyncTarget|PausedSync)' /proc/drbd 2>/dev/null; then
   sleep 3; run procdrbd-later cat /proc/drbd    # a second look: is the resync moving?
 fi
 run kernel-log sh -c '{ dmesg 2>/dev/null || journalctl -k -q --no-pager 2>/dev/null; } | grep -i drbd | tail -n 200'
-RES=$(sed -e 's/#.*//' $HR 2>/dev/null | awk '{ for (i = 2; i <= NF; i++) print $i }' | sed 's/::.*//' |
-      grep -E '^[A-Za-z0-9._-]+$' | sort -u)
-for r in $RES; do
-  run "script $r" sh -c 'for d in /etc/ha.d/resource.d /etc/init.d; do [ -x "$d/$1" ] && echo "$d/$1"; done
-                        exit 0' sh "$r"
+# haresources' resources and Filesystem's mount point, fstab's DRBD mount points: one awk each
+RES= SVC=
+for w in $( { [ -f $HR ] && awk '{ sub(/#.*/, ""); for (i = 2; i <= NF; i++) { n = split($i, a, "::")
+                print "res=" a[1]; if (a[1] == "Filesystem" && n > 2) print "mnt=" a[3] } }' $HR
+              [ -f /etc/fstab ] && awk '{ sub(/#.*/, "") } $1 ~ /^\/dev\/drbd/ { print "mnt=" $2 }' /etc/fstab; } ); do
+  case "${w#*=}" in ""|*[!A-Za-z0-9/._-]*) continue;; esac
+  case "$w" in res=*) RES="$RES ${w#res=}";; mnt=*) MNT="$MNT ${w#mnt=}";; esac
 done
-for u in drbd heartbeat $RES $5; do
-  if command -v systemctl >/dev/null 2>&1; then
-    run "enabled $u" systemctl is-enabled "$u"; run "active $u" systemctl is-active "$u"
-  else
-    run "enabled $u" sh -c 'ls /etc/rc[2345].d/S*"$1" >/dev/null 2>&1 && echo enabled ||
-                            { echo disabled; exit 1; }' sh "$u"
-    run "active $u" sh -c '/etc/init.d/"$1" status >/dev/null 2>&1 && echo active ||
-                           { echo inactive; exit 3; }' sh "$u"
+scripts() { for r in $RES; do for d in /etc/ha.d/resource.d /etc/init.d; do [ -x "$d/$r" ] && echo "$r $d/$r"; done
+            done; return 0; }
+run scripts scripts
+for r in $RES; do [ -x "/etc/ha.d/resource.d/$r" ] || SVC="$SVC $r"; done   # the services: init scripts
+U="drbd heartbeat $SVC"
+if command -v systemctl >/dev/null 2>&1; then
+  for u in $U; do run "enabled $u" $T systemctl is-enabled "$u"; done
+  set -- $($T systemctl is-active $U 2>/dev/null)   # one word per unit, in order ("inactive" if unknown)
+  if [ $# -gt 0 ]; then
+    for u in $U; do printf '\n%s begin active %s\n%s\n%s end active %s 0\n' "$M" "$u" "$1" "$M" "$u"; shift; done
   fi
-done
-if [ "$(systemctl is-active heartbeat 2>/dev/null)" = active ] || pidof heartbeat >/dev/null 2>&1; then
-  run heartbeat-resources cl_status rscstatus
+else
+  for u in $U; do
+    run "enabled $u" sh -c 'ls /etc/rc[2345].d/S*"$1" >/dev/null 2>&1 && echo enabled || echo disabled' sh "$u"
+    run "active $u" sh -c '/etc/init.d/"$1" status >/dev/null 2>&1 && echo active || echo inactive' sh "$u"
+  done
 fi
-for p in $4; do
-  run "path $p" sh -c 'if [ -L "$1" ]; then echo "link $(readlink -- "$1")"; elif [ -d "$1" ]; then echo dir
-    elif [ -e "$1" ]; then echo file; else echo missing; fi
-    for x in "$1".*; do [ -e "$x" ] || [ -L "$x" ] && echo "leftover $x"; done; exit 0' sh "$p"
-done
-MNT=$( { grep -o 'Filesystem::[^[:space:]]*' $HR 2>/dev/null | awk -F'::' '{ print $3 }'
-         sed -e 's/#.*//' /etc/fstab 2>/dev/null | awk '$1 ~ /^\/dev\/drbd/ { print $2 }'; echo $6; } |
-       tr ' ' '\n' | grep -E '^/[A-Za-z0-9/._-]*$' | sort -u)
-for m in $MNT; do
+pidof heartbeat >/dev/null 2>&1 && run heartbeat-resources $T cl_status rscstatus
+paths() { for e in $1; do
+            case " $SVC " in *" ${e%%=*} "*) ;; *) continue;; esac
+            IFS=,; set -- ${e#*=}; IFS=' '
+            for p in "$@"; do
+              if [ -L "$p" ]; then echo "$p link $(readlink -- "$p")"; elif [ -d "$p" ]; then echo "$p dir"
+              elif [ -e "$p" ]; then echo "$p file"; else echo "$p missing"; fi
+              for x in "$p".*; do if [ -e "$x" ] || [ -L "$x" ]; then echo "$p leftover $x"; fi; done
+            done
+          done; return 0; }
+run paths paths "$SP"
+for m in $(printf '%s\n' $MNT | sort -u); do
   run "under $m" sh -c 'if mountpoint -q "$1"; then echo "@mounted"; else ls -A -- "$1" | head -n 50; fi' sh "$m"
 done
-run link-speeds sh -c 'for i in /sys/class/net/*; do echo "${i##*/} $(cat "$i/speed" 2>/dev/null || echo ?)"; done'
-run ifconfig sh -c 'command -v ifconfig'
+speeds() { for i in /sys/class/net/*; do s=; read -r s < "$i/speed" 2>/dev/null; echo "${i##*/} ${s:-?}"; done; }
+run link-speeds speeds
+run ifconfig command -v ifconfig
 exit 0
 """
 
@@ -127,15 +138,18 @@ class NodeSnapshot:
         return word if re.fullmatch(r"[a-z][a-z-]*", word) else None
 
     def script_paths(self, resource: str) -> tuple[str, ...] | None:
-        s = self.out.get(f"script {resource}")
-        return tuple(s.out.split()) if s is not None else None
+        """Where the resource script haresources names is (resource.d, init.d); None when not looked at."""
+        s = self.out.get("scripts")
+        if s is None:
+            return None
+        return tuple(path for line in s.out.splitlines() for name, _, path in [line.partition(" ")] if name == resource)
 
     def under_mount(self, mount_point: str) -> tuple[str, ...] | None:
         """What lies in the mount point's directory while nothing is mounted there (None: mounted or unread)."""
         s = self.out.get(f"under {mount_point}")
         if s is None or s.out.strip() == "@mounted":
             return None
-        return tuple(s.out.split("\n")) if s.out.strip() and s.ok else ()
+        return tuple(line for line in s.out.splitlines() if line) if s.ok else ()
 
     def link_speed_mbit(self, iface: str) -> int | None:
         s = self.out.get("link-speeds")
@@ -146,12 +160,18 @@ class NodeSnapshot:
         return None
 
 
-def _path_state(text: str) -> PathState:
-    lines = text.splitlines()
-    head = lines[0] if lines else "missing"
-    kind, _, target = head.partition(" ")
-    leftovers = tuple(ln.split(" ", 1)[1] for ln in lines[1:] if ln.startswith("leftover "))
-    return PathState(kind if kind in ("link", "dir", "file") else "missing", target, leftovers)
+def _paths(text: str) -> dict[str, PathState]:
+    """The ``paths`` section: ``PATH link TARGET`` / ``PATH dir|file|missing`` / ``PATH leftover OTHER`` lines."""
+    kinds: dict[str, tuple[str, str]] = {}
+    leftovers: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        path, _, rest = line.partition(" ")
+        kind, _, arg = rest.partition(" ")
+        if kind == "leftover":
+            leftovers.setdefault(path, []).append(arg)
+        elif kind in ("link", "dir", "file", "missing"):
+            kinds[path] = (kind, arg)
+    return {p: PathState(k, t, tuple(leftovers.get(p, ()))) for p, (k, t) in kinds.items()}
 
 
 def snapshot_from_text(node: str, text: str, packages: Sequence[str], label: str = "") -> NodeSnapshot:
@@ -160,18 +180,19 @@ def snapshot_from_text(node: str, text: str, packages: Sequence[str], label: str
     facts = gather.facts_from_sections(node, sections, packages)
     files: dict[str, str] = {}
     modes: dict[str, int] = {}
-    paths: dict[str, PathState] = {}
     out: dict[str, Section] = {}
     for name, sec in sections.items():
         kind, _, arg = name.partition(" ")
         if kind == "file" and sec.ok:
             files[arg] = sec.out
-        elif kind == "mode" and sec.ok and sec.out.strip().isdigit():
-            modes[arg] = int(sec.out.strip(), 8)
-        elif kind == "path":
-            paths[arg] = _path_state(sec.out)
+        elif name == "modes":
+            for line in sec.out.splitlines():
+                mode, _, path = line.partition(" ")
+                if re.fullmatch(r"[0-7]{3,4}", mode):
+                    modes[path] = int(mode, 8)
         else:
             out[name] = sec
+    paths = _paths(out["paths"].out) if "paths" in out else {}
     return NodeSnapshot(facts, label, files, modes, out, paths)
 
 
@@ -182,16 +203,19 @@ def _words(values: Sequence[str], what: str) -> str:
     return " ".join(dict.fromkeys(values))
 
 
-def read_node(ex: Executor, *, packages: Sequence[str] = (), paths: Sequence[str] = (),
-              units: Sequence[str] = (), mount_points: Sequence[str] = ()) -> NodeSnapshot:
-    """One node, one round trip. ``paths``/``units``: the known services' paths and units to look at
-    besides the ones haresources names; ``mount_points`` besides haresources' and fstab's."""
+def read_node(ex: Executor, *, packages: Sequence[str] = (), service_paths: Mapping[str, Sequence[str]] | None = None,
+              mount_points: Sequence[str] = ()) -> NodeSnapshot:
+    """One node, one round trip. ``service_paths``: each known service's paths, looked at where haresources starts
+    that service; ``mount_points``: besides the ones haresources' Filesystem and fstab name."""
     label = ex.label
     if not getattr(ex, "reachable", True):
         return NodeSnapshot(unreached(ex.node, getattr(ex, "why_offline", "") or "not contacted"), label)
     pkgs = list(dict.fromkeys([*gather.BASE_PACKAGES, *packages]))
-    argv = ["sh", "-c", SCRIPT, "sh", gather.SCRIPT, _words(pkgs, "package name"), "",
-            _words(paths, "path"), _words(units, "unit name"), _words(mount_points, "mount point")]
+    services = {svc: [p for p in paths if _SAFE.match(p) and "," not in p and "=" not in p]
+                for svc, paths in (service_paths or {}).items() if _SAFE.match(svc) and "=" not in svc}
+    entries = " ".join(f"{svc}={','.join(paths)}" for svc, paths in services.items() if paths)
+    argv = ["sh", "-c", SCRIPT, "sh", gather.SCRIPT, _words(pkgs, "package name"), "", entries,
+            _words(mount_points, "mount point")]
     try:
         r = ex.probe(argv, timeout=240)
     except UnreachableError as e:

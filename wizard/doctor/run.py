@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from wizard.core.secrets import Redactor
 from wizard.core.spec import Spec
 from wizard.doctor.checks import run_checks
-from wizard.doctor.checks.services import service_paths, unit_of
+from wizard.doctor.checks.services import package_of, service_paths
 from wizard.doctor.discover import CannotRead, Target, from_answers, from_files
 from wizard.doctor.finding import Finding
 from wizard.doctor.pair import Pair
@@ -43,10 +44,11 @@ class Examination:
         return self.pair.both
 
 
-def _probe_lists(recipes: dict[str, Recipe]) -> dict[str, list[str]]:
-    return {"packages": sorted({getattr(r, "package", "") for r in recipes.values()} - {""}),
-            "paths": sorted({p for r in recipes.values() for p in service_paths(r)}),
-            "units": sorted({unit_of(r.service, r) for r in recipes.values()})}
+def _probe_lists(recipes: dict[str, Recipe]) -> dict[str, Any]:
+    """What the probe asks besides the pair's files: the recipes' packages, and each service's paths (by the
+    name haresources starts it with)."""
+    return {"packages": sorted({package_of(r.service, r) for r in recipes.values()}),
+            "service_paths": {r.service: list(service_paths(r)) for r in recipes.values()}}
 
 
 def _reach(target: Target, connect: Connect, tried: list[str]) -> Executor | None:

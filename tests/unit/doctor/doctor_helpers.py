@@ -31,6 +31,13 @@ def proc_drbd(roles: str, cs: str = "Connected", ds: str = "UpToDate/UpToDate", 
             "    ns:1064 nr:0 dw:1064 dr:3285 al:9 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n" + extra)
 
 
+def scripts(*missing: str, extra: str = "") -> str:
+    """The ``scripts`` section: where each resource of haresources is, less ``missing``."""
+    found = [f"{s} /etc/ha.d/resource.d/{s}" for s in ("IPaddr", "drbddisk", "Filesystem")] + \
+        ["apache2 /etc/init.d/apache2"]
+    return "\n".join(line for line in found if line.split()[0] not in missing) + extra
+
+
 def sec(out: str, rc: int = 0) -> Section:
     return Section(out, rc)
 
@@ -65,8 +72,7 @@ def node(n: int, *, files_: Mapping[str, str | None] | None = None, out: Mapping
                                                                        0 if n == 1 else 3),
         "heartbeat-resources": sec("all" if n == 1 else "none"),
         "under /replicated": sec("@mounted" if n == 1 else ""),
-        **{f"script {s}": sec(f"/etc/ha.d/resource.d/{s}") for s in ("IPaddr", "drbddisk", "Filesystem")},
-        "script apache2": sec("/etc/init.d/apache2"),
+        "scripts": sec(scripts()),
     }
     the_paths = {"/etc/apache2": PathState("link", "/replicated/etc/apache2"),
                  "/var/www": PathState("link", "/replicated/var/www")}

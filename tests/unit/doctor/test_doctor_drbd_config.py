@@ -11,8 +11,7 @@ from wizard.doctor.checks import drbd_config as dc
 # drbdadm 9.22's message for the tutorial's Listing 1 (no ';' after `device /dev/drbd0`), as the node prints it
 MISSING_SEMICOLON = R0_RES.replace("device    /dev/drbd0;\n    disk      /dev/vdb1;\n    address   10.99.0.1",
                                    "device    /dev/drbd0\n    disk      /dev/vdb1;\n    address   10.99.0.1", 1)
-DRBDADM_SAYS = ("/etc/drbd.d/r0.res:7: Parse error: 'minor | \"/dev/drbd\" | ;' expected,\n"
-                "\tbut got 'disk' (TK 277)\n")
+DRBDADM_SAYS = "drbd.d/r0.res:7: Parse error: 'minor | ;' expected,\n\tbut got 'disk'\n"  # drbd-utils 9.22, 8.4
 
 
 def on_both(text: str) -> tuple[object, object]:
@@ -57,9 +56,11 @@ def test_missing_semicolon_is_drbdadms_message_with_the_hint() -> None:
     n1 = node(1, files_={RES: MISSING_SEMICOLON}, out={"drbdadm-parse": sec(DRBDADM_SAYS, 10)})
     n2 = node(2, files_={RES: MISSING_SEMICOLON}, out={"drbdadm-parse": sec(DRBDADM_SAYS, 10)})
     found = dc.parses(pair(n1, n2))
-    assert problems(found) == [("fail", "drbd.parse", "node1"), ("fail", "drbd.parse", "node2")]
+    assert problems(found) == [("fail", "drbd.parse", "")]  # the same file, the same words: one finding
     f = found[0]
-    assert "a ';' is missing after `device /dev/drbd0` on line 6" in f.title
+    assert f.title == ("drbdadm 9.22.0 on both nodes rejects /etc/drbd.d/r0.res:7: Parse error: 'minor | ;' "
+                       "expected, but got 'disk' (a ';' is missing after `device /dev/drbd0` on line 6)")
+    assert [e.split("$")[0] for e in f.evidence[1:]] == ["node1", "node2"]
     assert "add the missing ';'" in f.fix and "drbdadm adjust r0" in f.fix
     assert f.evidence[0] == "node1:/etc/drbd.d/r0.res:7: disk      /dev/vdb1;"
 
@@ -70,6 +71,16 @@ def test_the_reader_still_sees_hosts_past_a_missing_semicolon() -> None:
     assert problems(dc.hostnames(p) + dc.addresses(p)) == []
     host = p.own_host(p.local)
     assert host is not None and (host.device, host.disk) == ("/dev/drbd0", "/dev/vdb1")
+
+
+def test_drbdadms_own_address_complaint_goes_to_the_address_finding() -> None:
+    text = R0_RES.replace("10.99.0.1:7788", "10.99.0.3:7788")
+    said = "drbd.d/r0.res:8: in resource r0, on node1:\n\tIP 10.99.0.3 not found on this host.\n"
+    p = pair(node(1, files_={RES: text}, out={"drbdadm-parse": sec(said, 10)}), node(2, files_={RES: text}))
+    assert problems(dc.parses(p)) == []
+    f = one(dc.addresses(p), "drbd.address")
+    assert f.evidence[-1] == ("node1$ drbdadm dump all: drbd.d/r0.res:8: in resource r0, on node1: IP 10.99.0.3 not "
+                              "found on this host.")
 
 
 def test_no_drbdadm_on_a_node() -> None:

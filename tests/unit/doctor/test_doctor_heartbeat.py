@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from doctor_helpers import node, one, pair, problems, sec
+from doctor_helpers import node, one, pair, problems, scripts, sec
 from helpers.tutorial_pair import AUTHKEYS, AUTHKEYS_TEXT, HA_CF, HARESOURCES
 
 from wizard.doctor.checks import heartbeat as hb
@@ -74,7 +74,7 @@ def test_udpport_differs() -> None:
 
 
 def test_haresources_differ_and_a_missing_script() -> None:
-    n2 = node(2, files_={HR: HARESOURCES.replace("apache2", "sendmail")}, out={"script sendmail": sec("")})
+    n2 = node(2, files_={HR: HARESOURCES.replace("apache2", "sendmail")}, out={"scripts": sec(scripts("apache2"))})
     found = hb.haresources(pair(n2=n2))
     assert ("fail", "heartbeat.haresources-identical", "") in problems(found)
     assert ("fail", "heartbeat.scripts", "node2") in problems(found)
@@ -82,8 +82,8 @@ def test_haresources_differ_and_a_missing_script() -> None:
 
 def test_the_tutorials_datadisk() -> None:
     text = HARESOURCES.replace("drbddisk::r0", "datadisk::drbd0")
-    n1 = node(1, files_={HR: text}, out={"script datadisk": sec("")})
-    n2 = node(2, files_={HR: text}, out={"script datadisk": sec("")})
+    n1 = node(1, files_={HR: text}, out={"scripts": sec(scripts("drbddisk"))})
+    n2 = node(2, files_={HR: text}, out={"scripts": sec(scripts("drbddisk"))})
     found = hb.haresources(pair(n1, n2))
     assert any("datadisk" in f.title and f.status == "fail" for f in found)
     assert any(f.key == "heartbeat.scripts" and "drbddisk" in f.fix for f in found)

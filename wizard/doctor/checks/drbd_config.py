@@ -4,7 +4,9 @@ resync rate suit the link."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import re
 
 from wizard.doctor.drbdconf import DRBD_CONF, Host, Resource
 from wizard.doctor.finding import Finding, ok
@@ -48,9 +50,15 @@ def present(pair: Pair) -> list[Finding]:
     return out
 
 
+# drbdadm's own address check; the address check below says more (whose address it is, which one to write)
+NOT_HERE = re.compile(r"IP (\S+) not found on this host")
+
+
 def parses(pair: Pair) -> list[Finding]:
-    """drbdadm of the node (its own version and syntax) parses the files, with the missing-';' hint."""
-    out = []
+    """drbdadm of the node (its own version and syntax) parses the files, with the missing-';' hint; the same
+    message from both nodes about identical files is one finding."""
+    out: list[Finding] = []
+    seen: dict[tuple[str, int | None, str], Finding] = {}
     for n in pair.nodes:
         sec = n.section("drbdadm-parse")
         if sec is None or pair.drbd(n) is None:
@@ -68,7 +76,16 @@ def parses(pair: Pair) -> list[Finding]:
             out.append(ok(FAMILY, "drbd.parse", f"{n.name}'s drbdadm {utils} parses the config ({syntax})",
                           said(n, cmd, "exit 0"), node=n.name))
             continue
-        for p in parse_drbdadm_output(sec.out, dict(n.files)) or []:
+        for p in parse_drbdadm_output(sec.out, dict(n.files)):
+            if NOT_HERE.search(p.message):
+                continue
+            same = seen.get((p.path, p.line, p.message))
+            if same is not None and _same_config(pair):
+                i = out.index(same)
+                title = same.title.replace(f"{same.node}'s drbdadm {utils}", f"drbdadm {utils} on both nodes")
+                out[i] = dataclasses.replace(same, title=title, node="",
+                                             evidence=same.evidence + (said(n, cmd, f"exit {sec.rc}: {sec.out}"),))
+                continue
             semicolon = "';' is missing" in p.message
             fix = (f"add the missing ';' in {p.path} on both nodes (the tutorial's Listing 1 lacks the one after "
                    f"`device /dev/drbd0`), then {_adjust(pair)}" if semicolon else
@@ -79,6 +96,7 @@ def parses(pair: Pair) -> list[Finding]:
                           [at(n, p.path, p.line or 0), said(n, cmd, f"exit {sec.rc}: {sec.out}")],
                           "drbdadm refuses to bring up, adjust or promote a resource whose config it cannot read: "
                           "Heartbeat's drbddisk fails and the slave cannot take over", fix, n.name))
+            seen[(p.path, p.line, p.message)] = out[-1]
     return out
 
 
@@ -146,7 +164,7 @@ def addresses(pair: Pair) -> list[Finding]:
             "fail", "address", f"{n.name}'s `on` section gives {h0.address}, an address {n.name} does not have"
             + (f" ({owner.name} has it)" if swapped else ""),
             [at(f, h.file, h.address_line) for f, h, _ in wrong]
-            + [said(n, "ip -br addr", n.facts.address_list())],
+            + [said(n, "ip -br addr", n.facts.address_list())] + _drbdadm_says(n, h0.address),
             f"DRBD on {n.name} binds to this address and its peer connects to it: with an address {n.name} does "
             "not have, the resource stays StandAlone/WFConnection and never replicates",
             (f"on both nodes, set `address {right}{port};` in {h0.file} (line {h0.address_line}), then "
@@ -157,6 +175,13 @@ def addresses(pair: Pair) -> list[Finding]:
         out.append(ok(FAMILY, "drbd.address", "each `on` section's address belongs to that node ("
                       + ", ".join(seen) + ")"))
     return out
+
+
+def _drbdadm_says(n: NodeSnapshot, address: str) -> list[str]:
+    sec = n.section("drbdadm-parse")
+    if sec is None or sec.ok or f"IP {address} not found" not in sec.out:
+        return []
+    return [said(n, "drbdadm dump all", " ".join(sec.out.split()))]
 
 
 def _drbd_files(pair: Pair) -> list[str]:

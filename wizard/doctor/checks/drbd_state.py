@@ -196,6 +196,7 @@ def roles(pair: Pair) -> list[Finding]:
 
 # adjust -d lines that only say "connect": explained by a connection finding, not a config difference
 _CONNECT_ONLY = re.compile(r"^\s*(drbdsetup\S*\s+)?(connect|new-peer|new-path|peer-device-options)\b")
+SECRET_ARG = re.compile(r"(--shared-secret[= ])\S+")  # adjust -d prints drbdsetup's arguments, the secret too
 
 
 def adjust(pair: Pair) -> list[Finding]:
@@ -206,13 +207,16 @@ def adjust(pair: Pair) -> list[Finding]:
         parse = n.section("drbdadm-parse")
         if sec is None or dev is None or (parse is not None and not parse.ok):
             continue  # not loaded, or the files do not parse (a DRBD config finding)
-        lines = [ln for ln in sec.out.splitlines() if ln.strip()]
+        if not sec.ok and pair.own_host(n) is None:
+            continue  # "no resources defined for this host": the host name finding says it, with the fix
+        lines = [SECRET_ARG.sub(r"\1********", ln) for ln in sec.out.splitlines() if ln.strip()]
         if dev.cs != "Connected":
             lines = [ln for ln in lines if not _CONNECT_ONLY.match(ln)]
         if sec.ok and not lines:
             continue
-        out.append(_f("warn", "adjust", f"the running {pair.resource_name} on {n.name} differs from its config files",
-                      [said(n, f"drbdadm -d adjust {pair.resource_name or 'all'}", "\n".join(lines) or sec.out)],
+        cmd = f"drbdadm -d adjust {pair.resource_name or 'all'}"
+        out.append(_f("warn", "adjust", f"the running {pair.resource_name} on {n.name} differs from its config files"
+                      if sec.ok else f"`{cmd}` fails on {n.name}", [said(n, cmd, "\n".join(lines))],
                       "the files were changed after the resource came up: the next `drbdadm adjust`, reboot or "
                       "takeover applies them, perhaps at a bad moment",
                       f"check the files, then apply them now: `drbdadm adjust {pair.resource_name or 'all'}` "
