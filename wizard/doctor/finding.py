@@ -29,6 +29,18 @@ class Finding:
                 "node": self.node}
 
 
+@dataclass(frozen=True)
+class Family:
+    """Makes the findings of one check family: ``Family("Heartbeat", "heartbeat")("fail", "running", ...)``."""
+
+    name: str
+    prefix: str  # of the keys: "heartbeat" -> "heartbeat.running"
+
+    def __call__(self, status: Status, key: str, title: str, evidence: Sequence[str], why: str, fix: str,
+                 node: str = "") -> Finding:
+        return Finding(self.name, status, f"{self.prefix}.{key}", title, tuple(evidence), why, fix, node)
+
+
 def ok(family: str, key: str, title: str, *evidence: str, node: str = "") -> Finding:
     return Finding(family, "ok", key, title, tuple(evidence), node=node)
 

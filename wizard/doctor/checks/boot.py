@@ -3,19 +3,16 @@ standby mounts nothing there, and the VIP, the mount and DRBD's Primary are toge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from wizard.doctor.checks.drbd_state import device, state_line
 from wizard.doctor.checks.services import ENABLED
-from wizard.doctor.finding import Finding, Status, ok
+from wizard.doctor.finding import Family, Finding, ok
 from wizard.doctor.pair import FSTAB, Pair, at, said, units_not
 from wizard.doctor.probe import NodeSnapshot
 
 FAMILY = "Boot and mounts"
 
 
-def _f(status: Status, key: str, title: str, evidence: Sequence[str], why: str, fix: str, node: str = "") -> Finding:
-    return Finding(FAMILY, status, f"boot.{key}", title, tuple(evidence), why, fix, node)
+_f = Family(FAMILY, "boot")
 
 
 def at_boot(pair: Pair) -> list[Finding]:

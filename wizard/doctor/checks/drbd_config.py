@@ -9,7 +9,7 @@ import difflib
 import re
 
 from wizard.doctor.drbdconf import DRBD_CONF, Host, Resource
-from wizard.doctor.finding import Finding, ok
+from wizard.doctor.finding import Family, Finding, ok
 from wizard.doctor.pair import Pair, at, holds, said, same_subnet_iface
 from wizard.doctor.probe import NodeSnapshot
 from wizard.drbd.confcheck import parse_drbdadm_output
@@ -19,8 +19,7 @@ from wizard.drbd.render import format_kib, rate_kib
 FAMILY = "DRBD config"
 
 
-def _f(status: str, key: str, title: str, evidence: list[str], why: str, fix: str, node: str = "") -> Finding:
-    return Finding(FAMILY, status, f"drbd.{key}", title, tuple(evidence), why, fix, node)  # type: ignore[arg-type]
+_f = Family(FAMILY, "drbd")
 
 
 def _adjust(pair: Pair) -> str:

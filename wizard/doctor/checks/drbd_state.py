@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from wizard.doctor.finding import Finding, Status, ok
+from wizard.doctor.finding import Family, Finding, ok
 from wizard.doctor.pair import Pair, said
 from wizard.doctor.probe import NodeSnapshot
 from wizard.drbd.diagnose import latest_clue
@@ -16,8 +16,7 @@ WAITING = ("WFConnection", "Unconnected", "Connecting", "WFReportParams", "Timeo
            "NetworkFailure", "Disconnecting", "TearDown", "ProtocolError")
 
 
-def _f(status: Status, key: str, title: str, evidence: list[str], why: str, fix: str, node: str = "") -> Finding:
-    return Finding(FAMILY, status, f"drbd.{key}", title, tuple(evidence), why, fix, node)
+_f = Family(FAMILY, "drbd")
 
 
 def device(pair: Pair, node: NodeSnapshot, section: str = "procdrbd") -> DrbdDevice | None:

@@ -5,9 +5,8 @@ node is the intended master, the timings are consistent, and Heartbeat runs on b
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
-from wizard.doctor.finding import Finding, Status, ok
+from wizard.doctor.finding import Family, Finding, ok
 from wizard.doctor.pair import Pair, at, holds, said, same_subnet_iface, units_not
 from wizard.doctor.probe import NodeSnapshot
 from wizard.heartbeat.confcheck import check_authkeys, check_ha_cf, check_haresources
@@ -17,8 +16,7 @@ FAMILY = "Heartbeat"
 DEFAULT_UDPPORT = "694"
 
 
-def _f(status: Status, key: str, title: str, evidence: Sequence[str], why: str, fix: str, node: str = "") -> Finding:
-    return Finding(FAMILY, status, f"heartbeat.{key}", title, tuple(evidence), why, fix, node)
+_f = Family(FAMILY, "heartbeat")
 
 
 def _with_ha_cf(pair: Pair) -> list[NodeSnapshot]:

@@ -4,9 +4,7 @@ version on both nodes. What a service keeps where comes from its recipe (``recip
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from wizard.doctor.finding import Finding, Status, ok
+from wizard.doctor.finding import Family, Finding, ok
 from wizard.doctor.pair import Pair, said
 from wizard.doctor.probe import NodeSnapshot
 from wizard.services.recipes import Recipe
@@ -16,8 +14,7 @@ ENABLED = ("enabled", "enabled-runtime", "alias", "indirect", "linked", "linked-
 DEFAULT_MOUNT = "/replicated"
 
 
-def _f(status: Status, key: str, title: str, evidence: Sequence[str], why: str, fix: str, node: str = "") -> Finding:
-    return Finding(FAMILY, status, f"services.{key}", title, tuple(evidence), why, fix, node)
+_f = Family(FAMILY, "services")
 
 
 def unit_of(service: str, recipe: Recipe | None) -> str:
