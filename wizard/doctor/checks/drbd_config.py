@@ -10,7 +10,7 @@ import re
 
 from wizard.doctor.drbdconf import DRBD_CONF, Host, Resource
 from wizard.doctor.finding import Family, Finding, ok
-from wizard.doctor.pair import Pair, at, holds, said, same_subnet_iface
+from wizard.doctor.pair import Pair, at, holds, line_text, said, same_subnet_iface
 from wizard.doctor.probe import NodeSnapshot
 from wizard.drbd.confcheck import parse_drbdadm_output
 from wizard.drbd.family import family_of
@@ -209,7 +209,9 @@ def identical(pair: Pair) -> list[Finding]:
             continue
         la, lb = ta.splitlines(), tb.splitlines()
         line = next((i + 1 for i, (x, y) in enumerate(zip(la, lb, strict=False)) if x != y), min(len(la), len(lb)) + 1)
-        out.append(_f("fail", "identical", f"{path} differs between {a.name} and {b.name} (first at line {line})",
+        hidden = any(s in text for s in pair.secrets() for text in (line_text(a, path, line), line_text(b, path, line)))
+        out.append(_f("fail", "identical", f"{path} differs between {a.name} and {b.name} (first at line {line}"
+                      + (", in a secret: not shown)" if hidden else ")"),
                       [at(a, path, line), at(b, path, line)],
                       "DRBD expects verbatim copies: a difference in the net or disk options makes the peers refuse "
                       "each other, a difference in the `on` sections makes one of them talk to the wrong address",
