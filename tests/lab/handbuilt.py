@@ -31,15 +31,16 @@ from helpers.tutorial_pair import (
 
 from wizard.lab import Lab
 
+from .wizard_on_node import on_both
+
 NODES = (1, 2)
 # Everything the hand build changes outside /replicated, saved before and put back after.
 TOUCHED = ("/etc/hosts", "/etc/fstab", "/etc/drbd.d", "/etc/ha.d", "/etc/apache2", "/var/www")
 SAVED = "/root/.before-handbuilt.tar"
 
 
-def on_both(lab: Lab, cmd: str, timeout: float = 120) -> None:
-    for n in NODES:
-        lab.ssh(n, cmd, timeout=timeout)
+def on_both_nodes(lab: Lab, cmd: str, timeout: float = 120) -> None:
+    on_both(lambda n: lab.ssh(n, cmd, timeout=timeout))
 
 
 def wait_until(lab: Lab, n: int, cmd: str, pattern: str, timeout: float) -> str:
@@ -54,7 +55,7 @@ def wait_until(lab: Lab, n: int, cmd: str, pattern: str, timeout: float) -> str:
 
 
 def save_image_state(lab: Lab) -> None:
-    on_both(lab, f"test -f {SAVED} || tar -cpf {SAVED} {' '.join(TOUCHED)} 2>/dev/null; test -f {SAVED}")
+    on_both_nodes(lab, f"test -f {SAVED} || tar -cpf {SAVED} {' '.join(TOUCHED)} 2>/dev/null; test -f {SAVED}")
 
 
 def restore_image_state(lab: Lab) -> None:
@@ -68,38 +69,41 @@ def restore_image_state(lab: Lab) -> None:
                    "rmdir /replicated 2>/dev/null; rm -f /var/log/ha-log; sync", check=False, timeout=120)
 
 
+def _heredocs(files: dict[str, str]) -> str:
+    """Shell lines that write each file from a quoted here-document (the texts hold no `@@EOF` line)."""
+    return "".join(f"cat > {path} <<'@@EOF'\n{text}@@EOF\n" for path, text in files.items())
+
+
 def build(lab: Lab) -> dict[str, float]:
-    """The tutorial's pair by hand, node1 the master; returns the seconds each phase took."""
+    """The tutorial's pair by hand, node1 the master; returns the seconds each phase took. What both nodes do
+    runs on both at once (each VM has its own emulated CPU), one SSH command per node and phase."""
     t: dict[str, float] = {}
     t0 = time.monotonic()
-    for n in NODES:
-        lab.reset_data_disk(n)
-        lab.ssh(n, f"cat >> /etc/hosts && mkdir -p /replicated && echo '{FSTAB_LINE}' >> /etc/fstab", input=HOSTS)
-        lab.ssh(n, f"cat > {RES} && modprobe drbd && drbdadm create-md r0 </dev/null >/dev/null 2>&1", input=R0_RES)
-    for n in NODES:
-        lab.ssh(n, "drbdadm up r0")
+    on_both(lab.reset_data_disk)
+    on_both(lambda n: lab.ssh(n, f"printf '%s' {shlex.quote(HOSTS)} >> /etc/hosts && mkdir -p /replicated && "
+                                 f"echo '{FSTAB_LINE}' >> /etc/fstab && cat > {RES} && modprobe drbd && "
+                                 "drbdadm create-md r0 </dev/null >/dev/null 2>&1 && drbdadm up r0", input=R0_RES,
+                              timeout=180))
     wait_until(lab, 1, "cat /proc/drbd", r"cs:Connected", 60)
     lab.ssh(1, "drbdadm -- --overwrite-data-of-peer primary r0")
     wait_until(lab, 1, "cat /proc/drbd", r"ds:UpToDate/UpToDate", 180)
     t["drbd"] = time.monotonic() - t0
     t1 = time.monotonic()
-    lab.ssh(1, "mkfs.ext3 -q /dev/drbd0 && mount /dev/drbd0 /replicated && "
-               "systemctl stop apache2 && mkdir -p /replicated/etc /replicated/var && "
-               "cp -a /etc/apache2 /replicated/etc/ && cp -a /var/www /replicated/var/ && "
-               "rm -rf /etc/apache2 /var/www && ln -s /replicated/etc/apache2 /etc/apache2 && "
-               "ln -s /replicated/var/www /var/www && umount /replicated && drbdadm secondary r0", timeout=180)
-    lab.ssh(2, "systemctl stop apache2; rm -rf /etc/apache2 /var/www && ln -s /replicated/etc/apache2 /etc/apache2 "
-               "&& ln -s /replicated/var/www /var/www")
-    for n in NODES:
-        lab.ssh(n, "mkdir -p /etc/ha.d && cat > /etc/ha.d/ha.cf && rm -f /var/log/ha-log", input=HA_CF)
-        lab.ssh(n, "cat > /etc/ha.d/haresources", input=HARESOURCES)
-        lab.ssh(n, f"(umask 077; cat > {AUTHKEYS}) && chmod 600 {AUTHKEYS}", input=AUTHKEYS_TEXT)
-        lab.ssh(n, "systemctl disable apache2 >/dev/null 2>&1; systemctl enable drbd heartbeat >/dev/null 2>&1",
-                timeout=180)
+    move = {1: "mkfs.ext3 -q /dev/drbd0 && mount /dev/drbd0 /replicated && systemctl stop apache2 && "
+               "mkdir -p /replicated/etc /replicated/var && cp -a /etc/apache2 /replicated/etc/ && "
+               "cp -a /var/www /replicated/var/ && rm -rf /etc/apache2 /var/www && "
+               "ln -s /replicated/etc/apache2 /etc/apache2 && ln -s /replicated/var/www /var/www && "
+               "umount /replicated && drbdadm secondary r0",
+            2: "systemctl stop apache2 && rm -rf /etc/apache2 /var/www && ln -s /replicated/etc/apache2 /etc/apache2 "
+               "&& ln -s /replicated/var/www /var/www"}
+    heartbeat = ("set -e\n" + _heredocs({"/etc/ha.d/ha.cf": HA_CF, "/etc/ha.d/haresources": HARESOURCES})
+                 + "umask 077\n" + _heredocs({AUTHKEYS: AUTHKEYS_TEXT}) + f"chmod 600 {AUTHKEYS}\n"
+                 "rm -f /var/log/ha-log\nsystemctl disable apache2 >/dev/null 2>&1\n"
+                 "systemctl enable drbd heartbeat >/dev/null 2>&1\n")
+    on_both(lambda n: lab.ssh(n, f"{move[n]}\n{heartbeat}", timeout=300))
     t["files"] = time.monotonic() - t1
     t2 = time.monotonic()
-    for n in NODES:
-        lab.ssh(n, "systemctl start heartbeat", timeout=180)
+    on_both(lambda n: lab.ssh(n, "systemctl start heartbeat", timeout=180))
     owner = r"ro:Primary/Secondary(?s:.*)^MOUNTED\nvip=1$"
     wait_until(lab, 1, f"cat /proc/drbd; mountpoint -q /replicated && echo MOUNTED; echo vip=$(ip -o addr | "
                        f"grep -c {VIP})", owner, 240)
@@ -136,11 +140,11 @@ def _cmd(n: int, cmd: str) -> Callable[[Lab], None]:
 
 def _split_brain(lab: Lab) -> None:
     """Both nodes apart, both Primary, both written, reconnected: "Split-Brain detected", StandAlone."""
-    on_both(lab, "drbdadm disconnect r0")
+    on_both_nodes(lab, "drbdadm disconnect r0")
     lab.ssh(2, "drbdadm primary r0 && dd if=/dev/urandom of=/dev/drbd0 bs=4k count=4 seek=20000 oflag=direct "
                "status=none")
     lab.ssh(1, "date > /replicated/written-while-apart && sync")
-    on_both(lab, "drbdadm connect r0")
+    on_both_nodes(lab, "drbdadm connect r0")
     wait_until(lab, 2, "dmesg | grep -c 'Split-Brain detected'; cat /proc/drbd", r"cs:StandAlone", 60)
     wait_until(lab, 1, "cat /proc/drbd", r"cs:(StandAlone|WFConnection)", 60)
 
