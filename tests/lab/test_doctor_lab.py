@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
 from wizard.doctor.finding import Finding
 from wizard.doctor.run import examine
+from wizard.executors.base import Executor, Result
 from wizard.executors.ssh import SshExecutor
 from wizard.lab import Lab
 
@@ -97,37 +97,54 @@ def test_the_handbuilt_pair_is_clean_and_doctor_changes_nothing(tutorial_pair: L
     assert known == known_after  # not even root's known_hosts: an accepted host key holds for the run only
 
 
-def doctor_from_host(lab: Lab, tmp_path: Path) -> list[Finding]:
+class Kept(Executor):
+    """One of the module's two SSH connections from the host, lent to a doctor run: its close() keeps it open."""
+
+    def __init__(self, inner: SshExecutor) -> None:
+        self.inner, self.node, self.label = inner, inner.node, inner.label
+
+    def _exec(self, argv: Sequence[str], *, input: str | None, timeout: float,
+              env: dict[str, str] | None) -> Result:
+        return self.inner._exec(argv, input=input, timeout=timeout, env=env)
+
+    def pty_argv(self, argv: Sequence[str]) -> list[str]:
+        return self.inner.pty_argv(argv)
+
+
+@pytest.fixture(scope="module")
+def host_ssh(tutorial_pair: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, SshExecutor]]:
+    """The host's own SSH connection to each node (ha-wizard's executor), kept for the module's doctor runs."""
+    kh = tmp_path_factory.mktemp("doctor") / "known_hosts"
+    kh.write_text("".join(tutorial_pair.known_hosts_line(n) + "\n" for n in (1, 2)))
+    conns = {n: SshExecutor(f"node{n}", "127.0.0.1", port=tutorial_pair.ssh_port(n), known_hosts=kh,
+                            identity=str(tutorial_pair.ssh_key)) for n in (1, 2)}
+    yield conns
+    for c in conns.values():
+        c.close()
+
+
+def doctor_from_host(conns: dict[int, SshExecutor]) -> list[Finding]:
     """doctor's own code run from the host: node1 is "this node", node2 the peer it works out from node1's files;
     the same probe runs in each guest through the lab's SSH, the same checks run here. Seconds faster than a
     Python start in the emulated guest, which is what keeps nine single-fault runs in the CI budget."""
-    kh = tmp_path / "known_hosts"
-    kh.write_text("".join(lab.known_hosts_line(n) + "\n" for n in (1, 2)))
 
-    def ssh(n: int) -> SshExecutor:
-        return SshExecutor(f"node{n}", "127.0.0.1", port=lab.ssh_port(n), known_hosts=kh, identity=str(lab.ssh_key))
-
-    def connect(name: str, host: str, user: str, port: int) -> SshExecutor:
+    def connect(name: str, host: str, user: str, port: int) -> Executor:
         assert (name, host) == ("node2", "10.99.0.2"), (name, host)  # what node1's files say; reached from here
-        return ssh(2)
+        return Kept(conns[2])
 
-    node1 = ssh(1)
-    try:
-        ex = examine(node1, connect)
-    finally:
-        node1.close()
+    ex = examine(Kept(conns[1]), connect)
     assert ex.readable and ex.changes == 0
     return ex.findings
 
 
 @pytest.mark.parametrize("fault", hb.FAULTS, ids=[f.name for f in hb.FAULTS])
-def test_each_fault_alone_is_found_named_and_fixed(tutorial_pair: Lab, fault: hb.Fault, tmp_path: Path,
-                                                   lab_timing: Callable[..., None]) -> None:
+def test_each_fault_alone_is_found_named_and_fixed(tutorial_pair: Lab, host_ssh: dict[int, SshExecutor],
+                                                   fault: hb.Fault, lab_timing: Callable[..., None]) -> None:
     lab = tutorial_pair
     fault.inject(lab)
     try:
         t0 = time.monotonic()
-        found = [f for f in doctor_from_host(lab, tmp_path) if f.status != "ok"]
+        found = [f for f in doctor_from_host(host_ssh) if f.status != "ok"]
         lab_timing("doctor_examine_from_host_secs", time.monotonic() - t0, faults=1)
     finally:
         fault.revert(lab)
