@@ -170,7 +170,8 @@ class Pair:
 
     def recipe_for(self, service: str) -> Recipe | None:
         """The recipe whose init script (or name) is this haresources entry."""
-        return next((r for r in self.recipes.values() if r.service == service or r.name == service), None)
+        return next((r for r in self.recipes.values() if getattr(r, "service", None) == service or r.name == service),
+                    None)
 
     @property
     def vip(self) -> str:

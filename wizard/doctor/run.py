@@ -15,7 +15,7 @@ from typing import Any
 from wizard.core.secrets import Redactor
 from wizard.core.spec import Spec
 from wizard.doctor.checks import run_checks
-from wizard.doctor.checks.services import package_of, service_paths
+from wizard.doctor.checks.services import package_of, script_of, service_paths
 from wizard.doctor.discover import CannotRead, Target, from_answers, from_files
 from wizard.doctor.finding import Finding
 from wizard.doctor.pair import Pair
@@ -47,8 +47,8 @@ class Examination:
 def _probe_lists(recipes: dict[str, Recipe]) -> dict[str, Any]:
     """What the probe asks besides the pair's files: the recipes' packages, and each service's paths (by the
     name haresources starts it with)."""
-    return {"packages": sorted({package_of(r.service, r) for r in recipes.values()}),
-            "service_paths": {r.service: list(service_paths(r)) for r in recipes.values()}}
+    return {"packages": sorted({package_of(script_of(r), r) for r in recipes.values()}),
+            "service_paths": {script_of(r): list(service_paths(r)) for r in recipes.values()}}
 
 
 def _reach(target: Target, connect: Connect, tried: list[str]) -> Executor | None:

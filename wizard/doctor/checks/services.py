@@ -17,6 +17,12 @@ DEFAULT_MOUNT = "/replicated"
 _f = Family(FAMILY, "services")
 
 
+def script_of(recipe: Recipe) -> str:
+    """The name haresources starts the recipe's service by (its init script); the recipe's name if it says none."""
+    script = getattr(recipe, "service", "")
+    return script if isinstance(script, str) and script else recipe.name
+
+
 def unit_of(service: str, recipe: Recipe | None) -> str:
     """The systemd unit of a service: the recipe's ``unit`` when it has one (newer recipes), else the init
     script's name, which Debian's units share."""
