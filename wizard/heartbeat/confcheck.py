@@ -33,6 +33,9 @@ def _directives(text: str) -> list[tuple[int, str, list[str]]]:
     return out
 
 
+directives = _directives  # public: ha-wizard doctor reads the files on the nodes with it
+
+
 def check_ha_cf(text: str, node_names: Sequence[str], addresses: Sequence[str] = (), *,
                 path: str = "/etc/ha.d/ha.cf", node: str = "") -> list[Problem]:
     out: list[Problem] = []

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[3]
 WIZARD = ROOT / "wizard"
 
 # The parts of the tutorial (one package each) and what they may import besides each other.
-DOMAINS = ("nodes", "disks", "drbd", "heartbeat", "services", "failover", "preflight")
+DOMAINS = ("nodes", "disks", "drbd", "heartbeat", "services", "failover", "preflight", "doctor")
 FOUNDATION = ("wizard.core", "wizard.executors", "wizard.errors")
 ABOVE_DOMAINS = ("wizard.flow", "wizard.output", "wizard.cli", "wizard.lab")
 
@@ -110,3 +110,10 @@ def test_parts_never_reach_up_into_flow_output_or_cli() -> None:
 def test_every_part_has_its_package() -> None:
     for d in (*DOMAINS, "core", "executors", "flow", "output", "cli", "lab"):
         assert (WIZARD / d / "__init__.py").is_file(), d
+
+
+def test_only_the_doctor_command_imports_doctor() -> None:
+    """doctor reads what the other parts know; nothing builds on it but its own command."""
+    users = {name for name, deps in GRAPH.items() if not name.startswith("wizard.doctor")
+             for d in deps if d.startswith("wizard.doctor")}
+    assert users == {"wizard.cli.commands.doctor"}

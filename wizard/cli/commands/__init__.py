@@ -4,6 +4,7 @@ heavy imports inside run() so that ``ha-wizard --help`` stays fast."""
 from wizard.cli.commands import (
     apply,
     disks,
+    doctor,
     failover_test,
     lab,
     plan,
@@ -14,4 +15,4 @@ from wizard.cli.commands import (
     status,
 )
 
-COMMANDS = [plan, apply, resume, render, disks, preflight, status, failover_test, recover_split_brain, lab]
+COMMANDS = [plan, apply, resume, render, disks, preflight, status, failover_test, recover_split_brain, doctor, lab]

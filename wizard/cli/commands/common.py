@@ -15,9 +15,10 @@ def add_journal_answers(p: argparse.ArgumentParser) -> None:
                    help="the answers file (default: the one the last apply used on this node)")
 
 
-def add_connection(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--journal-dir", metavar="DIR", help="where the journal and secrets live "
-                   "(default: [wizard] journal_dir, /var/lib/ha-wizard)")
+def add_connection(p: argparse.ArgumentParser, *, journal: bool = True) -> None:
+    if journal:
+        p.add_argument("--journal-dir", metavar="DIR", help="where the journal and secrets live "
+                       "(default: [wizard] journal_dir, /var/lib/ha-wizard)")
     p.add_argument("--known-hosts", metavar="FILE", help="SSH known_hosts file (default ~/.ssh/known_hosts)")
     p.add_argument("--identity", "-i", metavar="KEY", help="SSH private key for the peer")
     p.add_argument("--accept-host-key", metavar="FINGERPRINT",
