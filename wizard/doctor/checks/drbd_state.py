@@ -9,7 +9,8 @@ from wizard.doctor.finding import Family, Finding, ok
 from wizard.doctor.pair import Pair, said
 from wizard.doctor.probe import NodeSnapshot
 from wizard.drbd.diagnose import latest_clue
-from wizard.drbd.state import SYNCING, DrbdDevice, read_status
+from wizard.drbd.state import SYNCING, DrbdDevice
+from wizard.drbd.status_read import read_status
 
 FAMILY = "DRBD state"
 WAITING = ("WFConnection", "Unconnected", "Connecting", "WFReportParams", "Timeout", "BrokenPipe",
