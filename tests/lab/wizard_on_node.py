@@ -181,6 +181,7 @@ def start_wizard(lab: Lab, args: str, fingerprint: str, log: str) -> int:
 _KILLER = r"""
 import json, os, re, signal, sys, time
 pid, step, regex, timeout = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+path = sys.argv[5] if len(sys.argv) > 5 else "-"
 def alive():
     try:
         return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
@@ -192,6 +193,8 @@ def drbd():
     except OSError:
         return ""
 def met():
+    if path != "-" and not os.path.exists(path):
+        return False
     if step != "-":
         try:
             steps = json.load(open("/var/lib/ha-wizard/journal.json")).get("steps", {})
@@ -218,10 +221,12 @@ print(f"the kill condition did not hold within {timeout:.0f} s"); sys.exit(3)
 """
 
 
-def kill_when(lab: Lab, pid: int, *, step: str = "-", drbd: str = "-", timeout: float, log: str) -> str:
-    """SIGKILL node1's wizard *pid* as soon as *step* is journaled done and /proc/drbd matches *drbd*;
-    return the DRBD state at that moment. Fails, with the wizard's output, if it ended first or timed out."""
-    r = lab.ssh(1, ["python3", "-c", _KILLER, str(pid), step, drbd, str(timeout)], check=False,
+def kill_when(lab: Lab, pid: int, *, step: str = "-", drbd: str = "-", path: str = "-", timeout: float,
+              log: str) -> str:
+    """SIGKILL node1's wizard *pid* as soon as *step* is journaled done, /proc/drbd matches *drbd* and *path*
+    exists on node1; return the DRBD state at that moment. Fails, with the wizard's output, if it ended first
+    or timed out."""
+    r = lab.ssh(1, ["python3", "-c", _KILLER, str(pid), step, drbd, str(timeout), path], check=False,
                 timeout=timeout + 120)
     if r.returncode != 0:
         out = lab.ssh(1, f"tail -40 {log}; cat /proc/drbd", check=False).stdout
@@ -315,11 +320,13 @@ def fetch_tree(lab: Lab, n: int, paths: list[str] | str, cwd: str = "/") -> dict
     return out
 
 
-def tree_digest(lab: Lab, n: int, exclude: tuple[str, ...]) -> dict[str, str]:
-    """{path: 'type mode owner group size mtime target sha256'} for all of /etc and /var/lib (one file
+def tree_digest(lab: Lab, n: int, exclude: tuple[str, ...],
+                roots: tuple[str, ...] = ("/etc", "/var/lib")) -> dict[str, str]:
+    """{path: 'type mode owner group size mtime target sha256'} for all of *roots* (/etc and /var/lib; one file
     system, *exclude* left out), plus ``/dev/vdb1[0:1MiB]``: what a dry-run must leave exactly as it was."""
     prune = " -o ".join(f"-path {shlex.quote(p)}" for p in exclude)
-    find = (f"find /etc /var/lib -xdev \\( {prune} \\) -prune -o " if exclude else "find /etc /var/lib -xdev ")
+    where = " ".join(shlex.quote(r) for r in roots)
+    find = (f"find {where} -xdev \\( {prune} \\) -prune -o " if exclude else f"find {where} -xdev ")
     script = (
         f"{find}-printf '%p\\t%y %m %u %g %s %T@ %l\\n'; "
         f"{find}-type f -print0 | xargs -0 sha256sum | sed 's/^/#sha /'; "

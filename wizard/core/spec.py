@@ -56,7 +56,10 @@ SECTIONS: dict[str, dict[str, Any]] = {
     },
     "storage": {"mount_point": "/replicated", "filesystem": "ext4"},
     "service": {"hostname": REQUIRED, "vip": REQUIRED, "netmask": 24, "interface": "eth0"},
-    "recipes": {"enabled": []},
+    "recipes": {"enabled": [], "relay_host": ""},
+    # The custom recipe (enabled = ["custom"]): the service's unit, the paths to move and its health check.
+    "custom": {"description": "", "packages": [], "unit": "", "init_script": "", "paths": [], "health_port": 0,
+               "health_socket": "", "health_command": []},
     "heartbeat": {
         "keepalive": 2,
         "warntime": 10,
@@ -158,6 +161,20 @@ class WizardSettings:
 
 
 @dataclass(frozen=True)
+class Custom:
+    """The answers' own recipe ([custom]); ``wizard.services.recipes`` turns it into a Recipe."""
+
+    description: str = ""
+    packages: tuple[str, ...] = ()
+    unit: str = ""
+    init_script: str = ""
+    paths: tuple[str, ...] = ()
+    health_port: int = 0
+    health_socket: str = ""
+    health_command: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Spec:
     """The whole cluster as the admin described it, validated."""
 
@@ -171,6 +188,8 @@ class Spec:
     heartbeat: Heartbeat
     wizard: WizardSettings
     source: str = field(default="", compare=False)
+    relay_host: str = ""  # where a node without the replicated disk relays local mail ("" = service.vip)
+    custom: Custom = field(default_factory=Custom)
 
     @property
     def master_node(self) -> Node:
@@ -382,6 +401,7 @@ def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, 
     for r in rc if isinstance(rc, list) else []:
         if r not in known:
             out.add(f"recipes.enabled: unknown recipe {r!r}{_suggest(str(r), known)}")
+    _recipe_choices(s["recipes"], s["custom"], out)
 
     hb = s["heartbeat"]
     _port(hb["udpport"], "heartbeat.udpport", out)
@@ -415,8 +435,43 @@ def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, 
         heartbeat=Heartbeat(**hb),
         wizard=WizardSettings(**s["wizard"]),
         source=source,
+        relay_host=s["recipes"]["relay_host"],
+        custom=custom_from(s["custom"]),
     )
     return spec, secrets
+
+
+def custom_from(values: dict[str, Any]) -> Custom:
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    return Custom(**fields)
+
+
+HOST_PORT_RE = re.compile(r"^[A-Za-z0-9.:-]+$")
+
+
+def _recipe_choices(rc: dict[str, Any], custom: dict[str, Any], out: _Collector) -> None:
+    """The services keys: no recipe twice, a plain relay host, and a usable [custom] when it is enabled
+    (its deeper checks are the recipe schema's, in wizard.services.schema)."""
+    enabled = rc["enabled"] if isinstance(rc["enabled"], list) else []
+    twice = sorted({str(r) for r in enabled if enabled.count(r) > 1})
+    if twice:
+        out.add(f"recipes.enabled: {', '.join(twice)} listed twice")
+    if rc["relay_host"] and not HOST_PORT_RE.match(str(rc["relay_host"])):
+        out.add(f"recipes.relay_host = {rc['relay_host']!r}: give a host or address, optionally with :port "
+                "(\"\" = the service address)")
+    if "custom" not in enabled:
+        return
+    if not custom["unit"]:
+        out.add("custom.unit is missing: the custom recipe needs the service's systemd unit, like myapp.service")
+    if not custom["paths"]:
+        out.add("custom.paths is missing: list the folders the custom service keeps its config and data in")
+    for p in custom["paths"]:
+        if not isinstance(p, str) or not p.startswith("/"):
+            out.add(f"custom.paths: {p!r} is not an absolute path")
+    given = [k for k in ("health_port", "health_socket", "health_command") if custom[k]]
+    if len(given) != 1:
+        out.add("custom: give exactly one of health_port, health_socket or health_command (how to tell the "
+                "service answers)")
 
 
 def _check_vip(vip: Any, prefix: int, nodes: list[dict[str, Any]], out: _Collector) -> None:

@@ -30,7 +30,7 @@ def build_plan(ctx: PlanContext) -> list[Step]:
     steps.append(drbd.wait_sync_step(ctx))
     steps.append(drbd.mkfs_step(ctx))
     steps.append(drbd.mount_step(ctx))
-    steps.append(services.services_step(ctx))
+    steps += services.services_steps(ctx)
     steps += [heartbeat.heartbeat_files_step(ctx, n) for n in (m, p)]
     steps += [heartbeat.heartbeat_start_step(ctx, n) for n in (m, p)]
     steps.append(failover.failover_test_step(ctx))

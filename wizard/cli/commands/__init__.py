@@ -1,6 +1,6 @@
 """Subcommands. Each module defines NAME, HELP, configure(parser) and run(args) -> exit code, and keeps its
 heavy imports inside run() so that ``ha-wizard --help`` stays fast."""
 
-from wizard.cli.commands import apply, disks, lab, plan, preflight, render, resume, status
+from wizard.cli.commands import apply, disks, lab, plan, preflight, recipes, render, resume, status, undo_services
 
-COMMANDS = [plan, apply, resume, render, disks, preflight, status, lab]
+COMMANDS = [plan, apply, resume, render, disks, preflight, status, recipes, undo_services, lab]

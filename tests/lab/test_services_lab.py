@@ -1,0 +1,318 @@
+"""Issue 12's scenarios on the two lab VMs: sendmail, apache2 and PostgreSQL moved onto the replicated disk.
+
+The services start as Debian installs them (enabled at boot and running on both nodes; the image keeps them
+off only to boot fast), with the 127.0.1.1 line Debian's installer writes into /etc/hosts. One applied
+cluster serves every scenario, in order:
+
+1. ``apply --dry-run`` changes nothing on either node (/etc, /var/lib, the spools, /var/www, /usr/sbin, ...);
+2. ``apply`` is SIGKILLed while PostgreSQL's data is being copied, ``resume`` finishes the move: the
+   tutorial's tree with links on both nodes, health checks passing on node1, boot start off on both;
+3. sendmail on the slave (disk not mounted there) hands a message to the relay (an SMTP sink on the VIP);
+4. a mail queued and a row written on node1, the switchover scripted by hand (stop, umount, secondary;
+   primary, mount, start on node2): all three answer on node2 with that data; back to node1 while node2
+   reboots, and node2's services stay down after its boot;
+5. ``undo-services`` puts each service back on node1's own disk with the data written while replicated,
+   and node2's own folders back.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shlex
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from wizard.lab import Lab
+
+from .wizard_on_node import (
+    LOG,
+    NODES,
+    ROOT,
+    Wheelhouse,
+    clean_pair,
+    confirm_args,
+    ensure_wizard,
+    journal,
+    kill_when,
+    on_both,
+    plan_json,
+    run_wizard,
+    start_wizard,
+    summary_line,
+    tree_changes,
+    tree_digest,
+)
+
+ANSWERS = "/root/services.toml"
+SERVICES = ("sendmail", "apache2", "postgresql")
+UNITS = " ".join(f"{s}.service" for s in SERVICES)
+MOVED = {
+    "sendmail": ("/etc/mail", "/var/mail", "/var/spool/mqueue", "/var/spool/mqueue-client"),
+    "apache2": ("/etc/apache2", "/var/www"),
+    "postgresql": ("/etc/postgresql/15/main", "/var/lib/postgresql/15/main"),
+}
+ALL_MOVED = [p for paths in MOVED.values() for p in paths]
+HEALTH = {
+    "sendmail": "timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/25'",
+    "apache2": "timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/80'",
+    "postgresql": "pg_isready -q",
+}
+RESOURCE = "/etc/ha.d/resource.d"
+VIP = "10.99.0.100"
+#: What the dry-run comparison reads besides /etc and /var/lib: everything the move would touch.
+ROOTS = ("/etc", "/var/lib", "/var/spool", "/var/mail", "/var/www", "/usr/sbin", "/usr/local", "/replicated")
+#: Files the running services rewrite on their own, whatever the wizard does: PostgreSQL's data directory
+#: (checkpoints, statistics) and sendmail's statistics and host status.
+VOLATILE = ("/var/lib/postgresql/15/main", "/var/lib/sendmail")
+
+
+@dataclass
+class Cluster:
+    lab: Lab
+    fingerprint: str
+    timing: Callable[..., None]
+    token: str = field(default_factory=lambda: secrets.token_hex(6))
+    plan: dict[str, Any] = field(default_factory=dict)
+    queued: str = ""  # the id of the mail queued on node1
+
+    def sh(self, n: int, cmd: str, timeout: float = 120) -> str:
+        return self.lab.ssh(n, cmd, timeout=timeout).stdout
+
+
+def healthy(c: Cluster, n: int, timeout: float = 180) -> None:
+    """Every service answers on node *n* (polled: a start under emulation takes a while)."""
+    script = " && ".join(f"{cmd} && echo {name}-ok" for name, cmd in HEALTH.items())
+    deadline = time.monotonic() + timeout
+    while True:
+        r = c.lab.ssh(n, script, check=False, timeout=60)
+        if r.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"node{n}: not every service answers after {timeout:.0f} s: {r.stdout} {r.stderr}")
+        time.sleep(2)
+
+
+def page(c: Cluster, n: int) -> str:
+    return c.sh(n, "timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/80; "
+                   "printf \"GET /ha.html HTTP/1.0\\r\\n\\r\\n\" >&3; cat <&3'")
+
+
+def psql(c: Cluster, n: int, sql: str) -> str:
+    return c.sh(n, f"runuser -u postgres -- psql -qAtX -c {shlex.quote(sql)}").strip()
+
+
+def links(c: Cluster, n: int, paths: list[str]) -> dict[str, str]:
+    out = c.sh(n, "for p in " + " ".join(paths) + "; do printf '%s %s\\n' \"$p\" \"$(readlink \"$p\")\"; done")
+    return dict(line.split(" ", 1) if " " in line else (line, "") for line in out.splitlines())
+
+
+def units(c: Cluster, n: int, what: str) -> list[str]:
+    return c.sh(n, f"systemctl {what} {UNITS} 2>/dev/null; true").split()
+
+
+def teardown(c: Cluster) -> None:
+    """Back to the image's state whatever happened: services off at boot and stopped, every moved folder a
+    local folder again (a link replaced by its kept original), ha-wizard's files gone."""
+    restore = " ".join([*ALL_MOVED, "/usr/sbin/sendmail"])
+    script = (
+        "runuser -u postgres -- psql -qc 'DROP TABLE IF EXISTS ha' 2>/dev/null; "
+        f"systemctl stop {UNITS} 2>/dev/null; ip addr del {VIP}/24 dev eth1 2>/dev/null; "
+        "umount /replicated 2>/dev/null; "
+        f"for p in {restore}; do o=$p.ha-wizard-orig; if [ -L \"$p\" ] && {{ [ -e \"$o\" ] || [ -L \"$o\" ]; }}; "
+        "then rm -f \"$p\" && mv \"$o\" \"$p\"; fi; rm -rf \"$o\" \"$p.ha-wizard-copied\"; "
+        "done; rm -rf /replicated/usr /usr/local/sbin/ha-wizard-services /usr/local/sbin/ha-wizard-relay "
+        "/etc/ha-wizard; "
+        "rm -f /var/www/html/ha.html /var/spool/mqueue/[dqx]f*; "
+        f"systemctl disable {UNITS} >/dev/null 2>&1; rm -f /root/services.toml /root/svc-*.log /root/sink.log; true"
+    )
+    on_both(lambda n: c.lab.ssh(n, script, check=False, timeout=300))
+
+
+@pytest.fixture(scope="module")
+def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[..., None]) -> Iterator[Cluster]:
+    """Blank disks and the image's files (``clean_pair``), this checkout's wizard on node1, and the three
+    services enabled and running on both nodes as Debian installs them, with a page only node1 has."""
+    lab = restored_lab
+    ensure_wizard(lab, wheelhouse)
+    c = Cluster(lab, lab.host_key_fingerprint(2), lab_timing)
+    clean_pair(lab)
+    text = (ROOT / "examples" / "lab.toml").read_text()
+    text, n = re.subn(r"^enabled = \[\]$", f"enabled = {list(SERVICES)!r}".replace("'", '"'), text, flags=re.M)
+    assert n == 1
+    lab.ssh(1, f"cat > {ANSWERS}", input=text)
+    t0 = time.monotonic()
+    on_both(lambda n: lab.ssh(n, f"echo '127.0.1.1\tnode{n}.lab.example\tnode{n}' >> /etc/hosts && "
+                                 f"systemctl enable --now {UNITS} 2>&1 | tail -1", timeout=300))
+    lab.ssh(1, f"echo '<html>served from the replicated disk: {c.token}</html>' > /var/www/html/ha.html")
+    on_both(lambda n: healthy(c, n))
+    c.timing("services_enable_secs", time.monotonic() - t0)
+    try:
+        yield c
+    finally:
+        teardown(c)
+
+
+# -------------------------------------------------------------------------------------------- scenarios
+def test_dry_run_changes_nothing(cluster: Cluster) -> None:
+    c = cluster
+    before = on_both(lambda n: tree_digest(c.lab, n, VOLATILE, ROOTS))
+    c.plan = plan_json(c.lab, c.fingerprint, ANSWERS)
+    rc, out = run_wizard(c.lab, f"apply --dry-run --answers {ANSWERS}", c.fingerprint)
+    assert rc == 0, out[-3000:]
+    after = on_both(lambda n: tree_digest(c.lab, n, VOLATILE, ROOTS))
+    for n in NODES:
+        assert not tree_changes(before[n], after[n]), f"node{n}:\n" + "\n".join(tree_changes(before[n], after[n]))
+    flat = " ".join(out.split())
+    for path in ALL_MOVED:
+        assert f"ha-wizard-services copy /replicated {path}" in flat, path
+        assert f"ha-wizard-services set-aside /replicated {path}" in flat, path
+    assert "systemctl disable postgresql.service" in flat and "sendmail's relay: msmtp (installed)" in flat
+
+
+def test_apply_moves_the_services_and_resumes_a_copy_killed_half_way(cluster: Cluster) -> None:
+    c, lab = cluster, cluster.lab
+    plan = c.plan or plan_json(lab, c.fingerprint, ANSWERS)
+    tokens = confirm_args(plan)
+    assert all(f"--confirm {s}" in tokens for s in SERVICES), tokens
+    t0 = time.monotonic()
+    pid = start_wizard(lab, f"apply --answers {ANSWERS} --yes {tokens}", c.fingerprint, "/root/svc-apply.log")
+    partial = "/replicated/var/lib/postgresql/15/main.ha-wizard-partial"
+    kill_when(lab, pid, path=partial, timeout=900, log="/root/svc-apply.log")
+    assert journal(lab)["steps"].get("move-postgresql@node1", {}).get("status") != "done"
+    rc, out = run_wizard(lab, f"resume --yes {tokens}", c.fingerprint, timeout=1200)
+    c.timing("services_apply_with_kill_secs", time.monotonic() - t0)
+    assert rc == 0, out[-5000:]
+    summary = summary_line(out)
+    assert "move" not in summary.split("not implemented yet:")[-1], summary
+    steps = journal(lab)["steps"]
+    for s in plan["steps"]:
+        if s["kind"] == "services":
+            assert steps[s["id"]]["status"] == "done", (s["id"], steps[s["id"]])
+    log = c.sh(1, f"cat {LOG}")
+    # nothing lost: the copy that was cut off was made again (or finished) and checked before the link
+    assert re.search(r"/replicated/var/lib/postgresql/15/main matches /var/lib/postgresql/15/main(\.ha-wizard-orig)?: "
+                     r"\d+ entries, \d+ files checked by sha256", log), log[-3000:]
+    assert not c.sh(1, f"ls -d {partial} 2>/dev/null; true").strip()
+    record_copies(c, log)
+    # the tutorial's tree on node1, the same links on both nodes
+    tree = c.sh(1, "cd /replicated && ls -d etc/mail var/mail var/spool/mqueue var/spool/mqueue-client")
+    assert tree.split() == ["etc/mail", "var/mail", "var/spool/mqueue", "var/spool/mqueue-client"]
+    want = {p: f"/replicated{p}" for p in [*ALL_MOVED, "/usr/sbin/sendmail"]}
+    for n in NODES:
+        assert links(c, n, list(want)) == want, f"node{n}"
+        assert c.sh(n, "ls -d /etc/mail.ha-wizard-orig /var/lib/postgresql/15/main.ha-wizard-orig").split()
+    # sendmail's trick: on the disk the real program, under node2's mount point the relay
+    assert c.sh(1, "readlink /replicated/usr/sbin/sendmail").strip() == "/usr/libexec/sendmail/sendmail"
+    assert c.sh(2, "readlink /replicated/usr/sbin/sendmail").strip() == "/usr/local/sbin/ha-wizard-relay"
+    # running on node1 from the disk, answering; stopped on node2; off at boot on both
+    healthy(c, 1, timeout=30)
+    assert c.sh(1, f"{RESOURCE}/apache2 status").strip() == "apache2.service is running"
+    r = lab.ssh(2, f"{RESOURCE}/apache2 status", check=False)
+    assert (r.returncode, r.stdout.strip()) == (3, "apache2.service is stopped")
+    assert units(c, 2, "is-active") == ["inactive"] * 3
+    for n in NODES:
+        assert units(c, n, "is-enabled") == ["disabled"] * 3, f"node{n}"
+    assert page(c, 1).rstrip().endswith(f"served from the replicated disk: {c.token}</html>")
+
+
+def record_copies(c: Cluster, log: str) -> None:
+    """The size of each copy and how long the helper took, from the run log (seconds resolution)."""
+    def at(stamp: str) -> float:
+        return time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M:%S"))
+
+    stamps: dict[str, tuple[float, int]] = {}
+    for m in re.finditer(r"^(\S+ \S+) copying (\S+) \((\d+) KiB", log, re.M):
+        stamps[m.group(2).removesuffix(".ha-wizard-orig")] = (at(m.group(1)), int(m.group(3)))
+    for m in re.finditer(r"^(\S+ \S+) copied (\S+) to", log, re.M):
+        path = m.group(2).removesuffix(".ha-wizard-orig")
+        if path in stamps:
+            start, kib = stamps[path]
+            c.timing("services_copy_secs", at(m.group(1)) - start, path=path, kib=kib)
+
+
+def test_the_slave_hands_its_mail_to_the_relay(cluster: Cluster) -> None:
+    """node2 does not hold the disk: its /usr/sbin/sendmail leads to msmtp, which delivers to the VIP (here an
+    SMTP sink on node1, where Heartbeat would put the VIP and the active sendmail)."""
+    c, lab = cluster, cluster.lab
+    pid = c.sh(1, f"ip addr add {VIP}/24 dev eth1 && (nohup python3 -u -W ignore -m smtpd -n -c DebuggingServer "
+                  f"{VIP}:25 > /root/sink.log 2>&1 & echo $!)").strip()
+    try:
+        deadline = time.monotonic() + 60
+        while f"{VIP}:25" not in c.sh(1, "ss -Hltn"):
+            assert time.monotonic() < deadline, c.sh(1, "cat /root/sink.log")
+            time.sleep(1)
+        r = lab.ssh(2, f"printf 'Subject: from the slave {c.token}\\n\\nhello\\n' | /usr/sbin/sendmail -i root",
+                    check=False, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert f"from the slave {c.token}" in c.sh(1, "cat /root/sink.log")
+        assert "msmtp" in c.sh(2, "journalctl -q -t msmtp --no-pager | tail -3")
+    finally:
+        lab.ssh(1, f"kill {pid}; ip addr del {VIP}/24 dev eth1", check=False)
+
+
+def switch(c: Cluster, src: int, dst: int, *, also: Callable[[], Any] | None = None) -> float:
+    """The switchover Heartbeat will do, by hand: stop on *src*, umount, secondary; primary, mount, start on
+    *dst*, until every service answers there. *also* runs meanwhile (node2's reboot)."""
+    t0 = time.monotonic()
+    c.sh(src, "for s in postgresql apache2 sendmail; do /etc/ha.d/resource.d/$s stop; done; "
+              "umount /replicated && drbdadm secondary r0", timeout=300)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        side = pool.submit(also) if also else None
+        c.sh(dst, "drbdadm primary r0 && mount /replicated && "
+                  "for s in sendmail apache2 postgresql; do /etc/ha.d/resource.d/$s start; done", timeout=300)
+        healthy(c, dst)
+        secs = time.monotonic() - t0
+        if side:
+            side.result()
+    return secs
+
+
+def test_switchover_brings_every_service_up_on_node2_with_its_data(cluster: Cluster) -> None:
+    c, lab = cluster, cluster.lab
+    c.sh(1, f"printf 'Subject: queued {c.token}\\n\\nstill here\\n' | sendmail -Am -odq -f root "
+            "nobody@example.invalid")
+    c.queued = c.sh(1, "ls /var/spool/mqueue | sed -n 's/^qf//p'").strip()
+    assert c.queued, c.sh(1, "ls -la /var/spool/mqueue/")
+    psql(c, 1, f"CREATE TABLE ha (v text); INSERT INTO ha VALUES ('{c.token}')")
+    c.timing("switchover_to_node2_secs", switch(c, 1, 2))
+    assert c.queued in c.sh(2, "mailq 2>&1"), c.sh(2, "mailq 2>&1")
+    assert psql(c, 2, "SELECT v FROM ha") == c.token
+    assert f"served from the replicated disk: {c.token}" in page(c, 2)
+    assert c.sh(2, f"{RESOURCE}/postgresql status").strip() == "postgresql.service is running"
+    # Back to node1 while node2 reboots: its services must not start at boot (Heartbeat starts them).
+    reboot: dict[str, float] = {}
+    c.timing("switchover_to_node1_secs", switch(c, 2, 1, also=lambda: reboot.update(secs=lab.restart(2))))
+    c.timing("node2_reboot_to_ssh_secs", reboot["secs"])
+    assert units(c, 2, "is-active") == ["inactive"] * 3, c.sh(2, "systemctl --no-pager status sendmail | head -5")
+    assert units(c, 2, "is-enabled") == ["disabled"] * 3
+    assert psql(c, 1, "SELECT v FROM ha") == c.token
+
+
+def test_undo_services_puts_each_back_on_node1_with_its_data(cluster: Cluster) -> None:
+    c, lab = cluster, cluster.lab
+    rc, out = run_wizard(lab, f"undo-services --dry-run --answers {ANSWERS}", c.fingerprint)
+    assert rc == 0, out[-3000:]
+    assert "ha-wizard-services copy-back /replicated /var/lib/postgresql/15/main" in " ".join(out.split())
+    t0 = time.monotonic()
+    confirms = " ".join(f"--confirm {s}" for s in SERVICES)
+    rc, out = run_wizard(lab, f"undo-services --answers {ANSWERS} --yes {confirms}", c.fingerprint, timeout=1200)
+    c.timing("undo_services_secs", time.monotonic() - t0)
+    assert rc == 0, out[-5000:]
+    assert "run from node1's own disk again" in " ".join(out.split())
+    for n in NODES:
+        got = links(c, n, [*ALL_MOVED, "/usr/sbin/sendmail"])
+        assert all(not target for p, target in got.items() if p != "/usr/sbin/sendmail"), (n, got)
+        assert got["/usr/sbin/sendmail"] == "/etc/alternatives/sendmail"
+        assert units(c, n, "is-enabled") == ["enabled"] * 3, f"node{n}: the boot setting from before the move"
+    healthy(c, 1, timeout=60)
+    assert c.queued in c.sh(1, "ls /var/spool/mqueue")
+    assert psql(c, 1, "SELECT v FROM ha") == c.token
+    assert f"served from the replicated disk: {c.token}" in page(c, 1)
+    assert not c.sh(2, "ls /var/www/html/ha.html 2>/dev/null; true").strip(), "node2 got its own /var/www back"
+    assert c.sh(1, "ls /replicated/var/lib/postgresql/15/main/PG_VERSION").strip(), "the replicated copy stays"
