@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
@@ -142,6 +142,23 @@ class WizardScreen(Screen[Any]):
         self.app.push_screen(HelpModal(self.wapp.step_label(self.NAME), self.HELP))
 
     # --- helpers ------------------------------------------------------------------------------------------
+    def gather_fact(self, fact: str, call: Callable[[Any], Any], status: str, unknown: str,
+                    show: Callable[[Any], None]) -> None:
+        """From a worker thread: ``call(probe session)`` (read-only, on the nodes), remembered as ``fact`` for
+        this peer and shown; on failure the screen keeps working and says ``unknown: why`` in ``status``."""
+        app, st = self.wapp, self.st
+        key = st.peer_key()
+        try:
+            session = app.detached(app.core.probe_session, st, app.ask_host_key)
+            value = app.detached(call, session)
+        except Exception as e:
+            if app.quitting.is_set():
+                return
+            app.call_from_thread(self.say, status, f"{unknown}: {e}", "$text-warning")
+            return
+        st.remember(fact, value, key)
+        app.call_from_thread(show, value)
+
     def value(self, selector: str) -> str:
         return self.query_one(selector, Input).value.strip()
 

@@ -73,19 +73,8 @@ class DisksScreen(WizardScreen):
         self.gather()
 
     @work(thread=True, exclusive=True, group="facts")
-    def gather(self) -> None:
-        app, st = self.wapp, self.st
-        key = st.peer_key()
-        try:
-            session = app.detached(app.core.probe_session, st, app.ask_host_key)
-            table = app.detached(app.core.disks, session)
-        except Exception as e:  # the screen keeps working with typed paths
-            if app.quitting.is_set():
-                return
-            app.call_from_thread(self.say, "#facts-status", f"partitions unknown: {e}", "$text-warning")
-            return
-        st.remember("disks", table, key)
-        app.call_from_thread(self.show_table, table)
+    def gather(self) -> None:  # the screen keeps working with typed paths when this fails
+        self.gather_fact("disks", self.wapp.core.disks, "#facts-status", "partitions unknown", self.show_table)
 
     def show_table(self, table: Any) -> None:
         from wizard.disks.table import human

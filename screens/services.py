@@ -53,19 +53,8 @@ class ServicesScreen(WizardScreen):
         self.gather()
 
     @work(thread=True, exclusive=True, group="facts")
-    def gather(self) -> None:
-        app, st = self.wapp, self.st
-        key = st.peer_key()
-        try:
-            session = app.detached(app.core.probe_session, st, app.ask_host_key)
-            table = app.detached(app.core.services, session)
-        except Exception as e:  # the checklist still works from the answers
-            if app.quitting.is_set():
-                return
-            app.call_from_thread(self.say, "#svc-status", f"services not read: {e}", "$text-warning")
-            return
-        st.remember("services", table, key)
-        app.call_from_thread(self.show_table, table)
+    def gather(self) -> None:  # the checklist still works from the answers when this fails
+        self.gather_fact("services", self.wapp.core.services, "#svc-status", "services not read", self.show_table)
 
     # --- the list -----------------------------------------------------------------------------------------
     def enabled(self) -> list[str]:

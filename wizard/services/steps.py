@@ -135,6 +135,13 @@ def link_extras(ctx: PlanContext, recipe: Recipe) -> list[Action]:
     return [Run((HELPER, "link-to", path, target), explain=COPY_EXPLAIN) for path, target in extra_links(ctx, recipe)]
 
 
+def before_the_move(ctx: PlanContext, recipe: Recipe, node: str, paths: tuple[str, ...]) -> list[Action]:
+    """On each node, before any folder moves: the packages checked, consent, boot start off, the service
+    stopped and nothing holding its files."""
+    c = consent(ctx, recipe, paths)
+    return [precheck(ctx, recipe, node), *boot_off(ctx, recipe, c), *stop_and_wait(ctx, recipe, paths)]
+
+
 def boot_check(recipe: Recipe) -> Check:
     return Check(("systemctl", "is-enabled", recipe.unit), "unit-boot-off", ("mask",) if recipe.mask else ())
 
@@ -210,8 +217,7 @@ def move_step(ctx: PlanContext, recipe: Recipe) -> Step:
     s = ctx.spec
     m, mount = s.master, s.storage.mount_point
     paths = resolve(ctx, recipe)
-    c = consent(ctx, recipe, paths)
-    actions: list[Action] = [precheck(ctx, recipe, m), *boot_off(ctx, recipe, c), *stop_and_wait(ctx, recipe, paths)]
+    actions = before_the_move(ctx, recipe, m, paths)
     actions += [Run((HELPER, "copy", mount, p), timeout=COPY_TIMEOUT_S, explain=COPY_EXPLAIN) for p in paths]
     actions += [Run((HELPER, "verify", mount, p), timeout=COPY_TIMEOUT_S, explain=VERIFY_EXPLAIN) for p in paths]
     actions += [Run((HELPER, "link", mount, p), explain=COPY_EXPLAIN) for p in paths]
@@ -233,8 +239,7 @@ def link_step(ctx: PlanContext, recipe: Recipe) -> Step:
     s = ctx.spec
     p, mount = s.peer_node.name, s.storage.mount_point
     paths = resolve(ctx, recipe)
-    c = consent(ctx, recipe, paths)
-    actions: list[Action] = [precheck(ctx, recipe, p), *boot_off(ctx, recipe, c), *stop_and_wait(ctx, recipe, paths)]
+    actions = before_the_move(ctx, recipe, p, paths)
     actions += [Run((HELPER, "set-aside", mount, path), explain=COPY_EXPLAIN) for path in paths]
     actions += link_extras(ctx, recipe)
     actions.append(resource_file(recipe))
