@@ -279,3 +279,27 @@ def services_steps(ctx: PlanContext) -> list[Step]:
             steps.append(relay_step(ctx, r, p))
         steps += [link_step(ctx, r), start_step(ctx, r)]
     return steps
+
+
+ORIGINALS_LEFT = 'for p; do if [ -e "$p.ha-wizard-orig" ] || [ -L "$p.ha-wizard-orig" ]; then exit 1; fi; done'
+
+
+def forget_originals_steps(ctx: PlanContext) -> list[Step]:
+    """Once the setup is accepted (the failover drill passed): delete the PATH.ha-wizard-orig kept by the move,
+    on both nodes, each service with its own consent. Not in the tutorial's plan: the Heartbeat work orders it
+    after its drill."""
+    steps: list[Step] = []
+    for r in enabled_recipes(ctx.spec):
+        paths = [*resolve(ctx, r), *(path for path, _ in extra_links(ctx, r))]
+        for node in ctx.order:
+            c = Confirm(r.name, f"delete {r.name}'s originals kept before the move on {node} "
+                                f"({', '.join(p + '.ha-wizard-orig' for p in paths)})")
+            steps.append(Step(
+                id=f"forget-originals-{r.name}@{node}", kind=KIND, title=f"delete {r.name}'s kept originals",
+                host=node, actions=tuple(Run((HELPER, "forget-orig", p), confirm=c, explain=COPY_EXPLAIN)
+                                         for p in paths),
+                checks=(Check(("sh", "-c", ORIGINALS_LEFT, "sh", *paths), "exit-zero"),),
+                why="The failover drill passed on the replicated copy: the originals kept since the move are no "
+                    "longer needed (undo-services copies back from the replicated disk).",
+            ))
+    return steps

@@ -181,3 +181,14 @@ def test_the_custom_recipe_comes_from_the_answers() -> None:
     assert isinstance(move.actions[0], WaitFor) and move.actions[0].probe[:2] == ("systemctl", "cat")
     assert haresources_line(c).endswith(" myapp")
     assert health_checks(c)[0][1].probe[-1] == "8080"
+
+
+def test_the_originals_are_forgotten_only_on_request_with_consent() -> None:
+    from wizard.services.steps import forget_originals_steps
+
+    c = ctx(["apache2"])
+    assert not [s for s in build_plan(c) if "forget" in s.id]
+    steps = forget_originals_steps(c)
+    calls = [(HELPER, "forget-orig", "/etc/apache2"), (HELPER, "forget-orig", "/var/www")]
+    assert [(s.id, runs(s)) for s in steps] == [(f"forget-originals-apache2@{n}", calls) for n in ("node1", "node2")]
+    assert {cf.token for s in steps for cf in s.confirmations} == {"apache2"}
