@@ -9,8 +9,8 @@ cluster serves every scenario, in order:
    tutorial's tree with links on both nodes, health checks passing on node1, boot start off on both;
 3. sendmail on the slave (disk not mounted there) hands a message to the relay (an SMTP sink on the VIP);
 4. a mail queued and a row written on node1, the switchover scripted by hand (stop, umount, secondary;
-   primary, mount, start on node2): all three answer on node2 with that data; back to node1 while node2
-   reboots, and node2's services stay down after its boot;
+   primary, mount, start on node2): all three answer on node2 with that data. node1 reboots meanwhile and its
+   services stay down after the boot; then node1 takes everything back;
 5. ``undo-services`` puts each service back on node1's own disk with the data written while replicated,
    and node2's own folders back.
 """
@@ -47,6 +47,7 @@ from .wizard_on_node import (
     summary_line,
     tree_changes,
     tree_digest,
+    wait_drbd,
 )
 
 ANSWERS = "/root/services.toml"
@@ -256,41 +257,48 @@ def test_the_slave_hands_its_mail_to_the_relay(cluster: Cluster) -> None:
         lab.ssh(1, f"kill {pid}; ip addr del {VIP}/24 dev eth1", check=False)
 
 
-def switch(c: Cluster, src: int, dst: int, *, also: Callable[[], Any] | None = None) -> float:
-    """The switchover Heartbeat will do, by hand: stop on *src*, umount, secondary; primary, mount, start on
-    *dst*, until every service answers there. *also* runs meanwhile (node2's reboot)."""
-    t0 = time.monotonic()
-    c.sh(src, "for s in postgresql apache2 sendmail; do /etc/ha.d/resource.d/$s stop; done; "
-              "umount /replicated && drbdadm secondary r0", timeout=300)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        side = pool.submit(also) if also else None
-        c.sh(dst, "drbdadm primary r0 && mount /replicated && "
-                  "for s in sendmail apache2 postgresql; do /etc/ha.d/resource.d/$s start; done", timeout=300)
-        healthy(c, dst)
-        secs = time.monotonic() - t0
-        if side:
-            side.result()
-    return secs
+def release(c: Cluster, n: int) -> None:
+    """Heartbeat's stop, scripted: the services in reverse order, umount, DRBD Secondary."""
+    c.sh(n, "for s in postgresql apache2 sendmail; do /etc/ha.d/resource.d/$s stop; done; "
+            "umount /replicated && drbdadm secondary r0", timeout=300)
+
+
+def take_over(c: Cluster, n: int) -> None:
+    """Heartbeat's start, scripted: DRBD Primary, mount, the services in haresources' order, until they answer."""
+    c.sh(n, "drbdadm primary r0 && mount /replicated && "
+            "for s in sendmail apache2 postgresql; do /etc/ha.d/resource.d/$s start; done", timeout=300)
+    healthy(c, n)
 
 
 def test_switchover_brings_every_service_up_on_node2_with_its_data(cluster: Cluster) -> None:
+    """node1 hands over to node2 and reboots meanwhile: its services stay down after the boot. Then node1,
+    freshly booted, takes everything back (its PostgreSQL cluster appears only once the disk is mounted)."""
     c, lab = cluster, cluster.lab
     c.sh(1, f"printf 'Subject: queued {c.token}\\n\\nstill here\\n' | sendmail -Am -odq -f root "
             "nobody@example.invalid")
     c.queued = c.sh(1, "ls /var/spool/mqueue | sed -n 's/^qf//p'").strip()
     assert c.queued, c.sh(1, "ls -la /var/spool/mqueue/")
     psql(c, 1, f"CREATE TABLE ha (v text); INSERT INTO ha VALUES ('{c.token}')")
-    c.timing("switchover_to_node2_secs", switch(c, 1, 2))
-    assert c.queued in c.sh(2, "mailq 2>&1"), c.sh(2, "mailq 2>&1")
-    assert psql(c, 2, "SELECT v FROM ha") == c.token
-    assert f"served from the replicated disk: {c.token}" in page(c, 2)
-    assert c.sh(2, f"{RESOURCE}/postgresql status").strip() == "postgresql.service is running"
-    # Back to node1 while node2 reboots: its services must not start at boot (Heartbeat starts them).
-    reboot: dict[str, float] = {}
-    c.timing("switchover_to_node1_secs", switch(c, 2, 1, also=lambda: reboot.update(secs=lab.restart(2))))
-    c.timing("node2_reboot_to_ssh_secs", reboot["secs"])
-    assert units(c, 2, "is-active") == ["inactive"] * 3, c.sh(2, "systemctl --no-pager status sendmail | head -5")
-    assert units(c, 2, "is-enabled") == ["disabled"] * 3
+    t0 = time.monotonic()
+    release(c, 1)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reboot = pool.submit(lab.restart, 1)
+        take_over(c, 2)
+        c.timing("switchover_to_node2_secs", time.monotonic() - t0)
+        assert c.queued in c.sh(2, "mailq 2>&1"), c.sh(2, "mailq 2>&1")
+        assert psql(c, 2, "SELECT v FROM ha") == c.token
+        assert f"served from the replicated disk: {c.token}" in page(c, 2)
+        assert c.sh(2, f"{RESOURCE}/postgresql status").strip() == "postgresql.service is running"
+        c.timing("node1_reboot_to_ssh_secs", reboot.result())
+    assert units(c, 1, "is-active") == ["inactive"] * 3, c.sh(1, "systemctl --no-pager status sendmail | head -5")
+    assert units(c, 1, "is-enabled") == ["disabled"] * 3
+    # node1 rejoins as DRBD Secondary (the lab boots DRBD off), catches up, then takes over again
+    c.sh(1, "modprobe drbd && drbdadm adjust r0")
+    wait_drbd(lab, 1, r"cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate", timeout=120)
+    t0 = time.monotonic()
+    release(c, 2)
+    take_over(c, 1)
+    c.timing("switchover_to_node1_secs", time.monotonic() - t0)
     assert psql(c, 1, "SELECT v FROM ha") == c.token
 
 
