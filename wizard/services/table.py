@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from wizard.core.spec import Spec
 from wizard.executors.base import Executor
 from wizard.services.discover import NodeServices, discover_all
+from wizard.services.precheck import leftover_problems, version_problems
 from wizard.services.recipes import Recipe, catalogue, custom_recipe
 
 
@@ -88,15 +89,9 @@ def _row(recipe: Recipe, m: NodeServices | None, p: NodeServices | None, mount: 
         unit = n.units.get(recipe.unit)
         if unit is not None and unit.active == "active":
             warnings.append(f"{recipe.name} is running on {n.node}: it is stopped for the move")
-        for f in (f for pattern in recipe.paths for f in n.found(pattern)):
-            if f.orig and f.kind != "link":
-                warnings.append(f"{f.path}.ha-wizard-orig exists on {n.node} (an earlier move?): move it away first")
+        warnings += leftover_problems(recipe, n)
     if len(reached) == 2:
-        a, b = reached
-        for pkg in recipe.packages:
-            va, vb = a.packages.get(pkg), b.packages.get(pkg)
-            if va and vb and va != vb:
-                warnings.append(f"{pkg} {va} on {a.node} but {vb} on {b.node}: install the same version on both")
+        warnings += version_problems(recipe, *reached)
     if recipe.relay and master is not None:
         have = [prog for prog in recipe.relay.programs if prog in master.programs]
         warnings.append(f"relay for mail while the disk is elsewhere: {have[0]}" if have else
