@@ -22,6 +22,7 @@ FACTS_KEY = "services"  # ctx.facts[FACTS_KEY] = {node name: NodeServices}
 MARK = "@@ha-wizard-svc"
 OURS = (".ha-wizard-orig", ".ha-wizard-partial", ".ha-wizard-copied")
 
+# A size that takes du more than 30 s (a very large data folder) is left unknown rather than holding up the plan.
 # $1 mount point, $2 the state dir of remember-boot, then items "pkg:NAME", "path:PATTERN", "unit:UNIT",
 # "prog:NAME", "real:PATH" (validated names: the recipe schema allows no shell syntax in them).
 SCRIPT = r"""
@@ -37,10 +38,10 @@ for item; do
     for p in $v; do  # unquoted: the shell finds a pattern's matches
       case $p in *.ha-wizard-orig|*.ha-wizard-partial|*.ha-wizard-copied) continue ;; esac
       o=no; { [ -e "$p.ha-wizard-orig" ] || [ -L "$p.ha-wizard-orig" ]; } && o=yes
-      if [ -L "$p" ]; then t=$(readlink -- "$p"); k=$(du -sk -- "$p/" 2>/dev/null | cut -f1)
+      if [ -L "$p" ]; then t=$(readlink -- "$p"); k=$(timeout 30 du -sk -- "$p/" 2>/dev/null | cut -f1)
         echo "$M path $v	$p	link	$t	${k:--}	$o"
-      elif [ -d "$p" ]; then echo "$M path $v	$p	dir	-	$(du -skx -- "$p" | cut -f1)	$o"
-      elif [ -e "$p" ]; then echo "$M path $v	$p	file	-	$(du -sk -- "$p" | cut -f1)	$o"
+      elif [ -d "$p" ]; then echo "$M path $v	$p	dir	-	$(timeout 30 du -skx -- "$p" 2>/dev/null | cut -f1)	$o"
+      elif [ -e "$p" ]; then echo "$M path $v	$p	file	-	$(timeout 30 du -sk -- "$p" 2>/dev/null | cut -f1)	$o"
       elif [ "$o" = yes ]; then echo "$M path $v	$p	missing	-	-	$o"; fi
     done ;;
   unit:*)
