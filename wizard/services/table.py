@@ -13,7 +13,7 @@ from wizard.core.spec import Spec
 from wizard.executors.base import Executor
 from wizard.services.discover import NodeServices, discover_all
 from wizard.services.precheck import leftover_problems, version_problems
-from wizard.services.recipes import Recipe, catalogue, custom_recipe
+from wizard.services.recipes import Recipe, RecipeError, catalogue, custom_recipe
 
 
 @dataclass(frozen=True)
@@ -110,22 +110,29 @@ def _row(recipe: Recipe, m: NodeServices | None, p: NodeServices | None, mount: 
                       tuple(dict.fromkeys(moves)), kib, tuple(warnings), state)
 
 
-def _recipes(spec: Spec) -> list[Recipe]:
+def _recipes(spec: Spec) -> tuple[list[Recipe], str]:
+    """The shipped recipes and the answers' custom one when it is described, and why it is left out if wrong."""
     recipes = [e.recipe for e in catalogue().values() if e.recipe is not None]
+    problem = ""
     if spec.custom.unit:
-        recipes.append(custom_recipe(spec))
-    return sorted(recipes, key=lambda r: r.name)
+        try:
+            recipes.append(custom_recipe(spec))
+        except RecipeError as e:
+            problem = str(e)
+    return sorted(recipes, key=lambda r: r.name), problem
 
 
 def build(spec: Spec, facts: Mapping[str, NodeServices], room_kib: int | None = None) -> ServicesTable:
     """Rows for every shipped recipe, and the custom one when the answers describe it."""
     m, p = facts.get(spec.master), facts.get(spec.peer_node.name)
-    rows = tuple(_row(r, m, p, spec.storage.mount_point) for r in _recipes(spec))
-    problem = "; ".join(f"{n.node}: not contacted ({n.why_not})" for n in (m, p) if n is not None and not n.reached)
+    recipes, custom_problem = _recipes(spec)
+    rows = tuple(_row(r, m, p, spec.storage.mount_point) for r in recipes)
+    problem = "; ".join([f"{n.node}: not contacted ({n.why_not})" for n in (m, p) if n is not None and not n.reached]
+                        + ([custom_problem] if custom_problem else []))
     if m is not None and m.mounted and m.avail_kib is not None:
         room_kib = m.avail_kib
     return ServicesTable((spec.master, spec.peer_node.name), rows, room_kib, problem)
 
 
 def gather(spec: Spec, executors: Mapping[str, Executor], room_kib: int | None = None) -> ServicesTable:
-    return build(spec, discover_all(spec, executors, _recipes(spec)), room_kib)
+    return build(spec, discover_all(spec, executors, _recipes(spec)[0]), room_kib)

@@ -88,3 +88,12 @@ def test_the_recipes_command(tmp_path: Path) -> None:
     assert r.returncode == 0 and "/var/lib/shop -> /replicated/var/lib/shop" in r.stdout
     assert "answers on TCP port 8080" in r.stdout
     assert "[custom] section" in cli("custom").stdout
+
+
+def test_a_wrong_custom_recipe_is_named_and_the_rest_still_listed() -> None:
+    from helpers.nodes import lab_spec
+
+    spec = lab_spec(lambda raw: raw.update(custom={"unit": "shop.service", "paths": ["/etc"], "health_port": 1}))
+    t = build(spec, {"node1": node("node1"), "node2": node("node2")})
+    assert "custom.paths[0] = '/etc': too wide to move" in t.problem
+    assert t.row("custom") is None and t.row("apache2") is not None
