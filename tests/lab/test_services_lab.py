@@ -95,7 +95,10 @@ def healthy(c: Cluster, n: int, timeout: float = 180) -> None:
         if r.returncode == 0:
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"node{n}: not every service answers after {timeout:.0f} s: {r.stdout} {r.stderr}")
+            why = c.lab.ssh(n, f"ss -ltnx | grep -E ':(25|80|5432) |PGSQL'; systemctl --no-pager status {UNITS} "
+                               "| tail -40; tail -15 /var/log/mail.log", check=False, timeout=60).stdout
+            raise AssertionError(f"node{n}: not every service answers after {timeout:.0f} s: {r.stdout} {r.stderr}"
+                                 f"\n{why}")
         time.sleep(2)
 
 
