@@ -90,6 +90,7 @@ def test_copy_verify_link_moves_a_folder_with_everything_it_holds(rig: Rig) -> N
     assert (copy / "m4" / "x.m4").read_bytes() == (orig / "m4" / "x.m4").read_bytes()
     assert os.readlink(copy / "aliases") == str(rig.path("etc/aliases"))
     assert os.readlink(copy / "inside") == "m4/x.m4"
+    assert copy.stat().st_mtime == orig.stat().st_mtime  # fixing a link left the folder's time as cp -a made it
     # the folders above the copy are made like the originals' (here: the test's own tmp path)
     assert (rig.disk / str(rig.path("etc")).lstrip("/")).stat().st_mode == rig.path("etc").stat().st_mode
     # every command again: nothing to do, nothing changed
