@@ -20,7 +20,6 @@ from wizard.services.recipes import Recipe
 
 FACTS_KEY = "services"  # ctx.facts[FACTS_KEY] = {node name: NodeServices}
 MARK = "@@ha-wizard-svc"
-OURS = (".ha-wizard-orig", ".ha-wizard-partial", ".ha-wizard-copied")
 
 # A size that takes du more than 30 s (a very large data folder) is left unknown rather than holding up the plan.
 # $1 mount point, $2 the state dir of remember-boot, then items "pkg:NAME", "path:PATTERN", "unit:UNIT",
@@ -36,7 +35,7 @@ for item; do
   pkg:*) dpkg-query -W -f '${db:Status-Status} ${Version}\n' "$v" 2>/dev/null | sed -n "s|^installed |$M pkg $v |p" ;;
   path:*)
     for p in $v; do  # unquoted: the shell finds a pattern's matches
-      case $p in *.ha-wizard-orig|*.ha-wizard-partial|*.ha-wizard-copied) continue ;; esac
+      case $p in *.ha-wizard-orig|*.ha-wizard-partial|*.ha-wizard-copied|*.ha-wizard-copy) continue ;; esac
       o=no; { [ -e "$p.ha-wizard-orig" ] || [ -L "$p.ha-wizard-orig" ]; } && o=yes
       if [ -L "$p" ]; then t=$(readlink -- "$p"); k=$(timeout 30 du -sk -- "$p/" 2>/dev/null | cut -f1)
         echo "$M path $v	$p	link	$t	${k:--}	$o"

@@ -167,7 +167,8 @@ def check_path(path: str, field: str, out: _Problems, *, pattern: bool = True) -
     elif segments[0] == "*" or path in TOO_WIDE or len(segments) < 2:
         out.add(f"{field} = {path!r}: too wide to move (it holds more than this service); name the "
                 "service's own folder, like /etc/mail")
-    elif path.split("/")[-1].endswith((".ha-wizard-orig", ".ha-wizard-partial", ".ha-wizard-copied")):
+    elif path.split("/")[-1].endswith((".ha-wizard-orig", ".ha-wizard-partial", ".ha-wizard-copied",
+                                       ".ha-wizard-copy")):
         out.add(f"{field} = {path!r}: ends like ha-wizard's own backups and copies")
 
 

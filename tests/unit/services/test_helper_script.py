@@ -67,6 +67,7 @@ def rig(tmp_path: Path) -> Rig:
     (mail / "m4" / "x.m4").write_bytes(os.urandom(5000))
     (r.path("etc") / "aliases").write_text("root: admin\n")
     os.symlink("../aliases", mail / "aliases")  # leads out of the folder: must keep leading to /etc/aliases
+    os.lchown(mail / "aliases", 0, 65534)  # Debian's is root:smmsp, unlike the file it leads to
     os.symlink("m4/x.m4", mail / "inside")  # stays inside: stays relative
     return r
 
@@ -116,9 +117,22 @@ def test_a_copy_that_was_there_before_is_compared_never_overwritten(rig: Rig) ->
     earlier = rig.disk / str(mail).lstrip("/")
     earlier.mkdir(parents=True)
     (earlier / "old-queue").write_text("mail of an earlier setup\n")
-    assert "exists already" in rig.ok("copy", rig.mount, mail)
+    assert "exists already (not copied by ha-wizard)" in rig.ok("copy", rig.mount, mail)
     assert rig.run("verify", rig.mount, mail).returncode == 1
     assert (earlier / "old-queue").read_text() == "mail of an earlier setup\n"
+
+
+def test_an_unchecked_copy_of_ours_is_made_again_a_checked_one_is_kept(rig: Rig) -> None:
+    mail = rig.path("etc/mail")
+    copy = rig.disk / str(mail).lstrip("/")
+    rig.ok("copy", rig.mount, mail)
+    (copy / "stale").write_text("the original changed since this copy was made")
+    assert "earlier copy by ha-wizard, not linked yet: made again" in rig.ok("copy", rig.mount, mail)
+    assert not (copy / "stale").exists()
+    rig.ok("verify", rig.mount, mail)
+    (copy / "kept").write_text("checked copies are never deleted")
+    assert "exists already (not copied by ha-wizard)" in rig.ok("copy", rig.mount, mail)
+    assert (copy / "kept").exists()
 
 
 def test_an_interrupted_run_is_finished_where_it_stopped(rig: Rig) -> None:
