@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
@@ -36,7 +35,7 @@ from .wizard_on_node import (
     ROOT,
     Wheelhouse,
     clean_pair,
-    confirm_args,
+    confirm_tokens,
     ensure_wizard,
     journal,
     kill_when,
@@ -52,6 +51,9 @@ from .wizard_on_node import (
 
 ANSWERS = "/root/services.toml"
 SERVICES = ("sendmail", "apache2", "postgresql")
+SERVICE_STEPS = ["services-helper@node1", "services-helper@node2", "relay-sendmail@node1", "relay-sendmail@node2",
+                 *(f"{kind}-{s}@{node}" for s in SERVICES for kind, node in (("move", "node1"), ("link", "node2"),
+                                                                           ("start", "node1")))]
 UNITS = " ".join(f"{s}.service" for s in SERVICES)
 MOVED = {
     "sendmail": ("/etc/mail", "/var/mail", "/var/spool/mqueue", "/var/spool/mqueue-client"),
@@ -79,7 +81,7 @@ class Cluster:
     fingerprint: str
     timing: Callable[..., None]
     token: str = field(default_factory=lambda: secrets.token_hex(6))
-    plan: dict[str, Any] = field(default_factory=dict)
+    tokens: list[str] = field(default_factory=list)  # the consent the plan asks for, from the dry-run
     queued: str = ""  # the id of the mail queued on node1
 
     def sh(self, n: int, cmd: str, timeout: float = 120) -> str:
@@ -111,13 +113,27 @@ def psql(c: Cluster, n: int, sql: str) -> str:
     return c.sh(n, f"runuser -u postgres -- psql -qAtX -c {shlex.quote(sql)}").strip()
 
 
-def links(c: Cluster, n: int, paths: list[str]) -> dict[str, str]:
-    out = c.sh(n, "for p in " + " ".join(paths) + "; do printf '%s %s\\n' \"$p\" \"$(readlink \"$p\")\"; done")
-    return dict(line.split(" ", 1) if " " in line else (line, "") for line in out.splitlines())
+@dataclass
+class State:
+    """What a node shows of the move, read in one round trip (each SSH call costs ~1 s under emulation)."""
+
+    links: dict[str, str]  # moved path -> where it leads ("" = not a link)
+    kept: list[str]  # paths with a PATH.ha-wizard-orig beside them
+    enabled: list[str]  # `systemctl is-enabled` of the three units
+    active: list[str]
+    under: str  # what /replicated/usr/sbin/sendmail leads to, as this node sees it
 
 
-def units(c: Cluster, n: int, what: str) -> list[str]:
-    return c.sh(n, f"systemctl {what} {UNITS} 2>/dev/null; true").split()
+def state(c: Cluster, n: int) -> State:
+    paths = " ".join([*ALL_MOVED, "/usr/sbin/sendmail"])
+    out = c.sh(n, f"for p in {paths}; do printf 'link %s %s\\n' \"$p\" \"$(readlink \"$p\")\"; "
+                  "[ -e \"$p.ha-wizard-orig\" ] || [ -L \"$p.ha-wizard-orig\" ] && echo \"kept $p\"; done; "
+                  f"echo enabled $(systemctl is-enabled {UNITS} 2>/dev/null); "
+                  f"echo active $(systemctl is-active {UNITS}); echo under $(readlink /replicated/usr/sbin/sendmail)")
+    rows = [line.split(" ") for line in out.splitlines()]
+    return State({r[1]: " ".join(r[2:]) for r in rows if r[0] == "link"}, [r[1] for r in rows if r[0] == "kept"],
+                 next(r[1:] for r in rows if r[0] == "enabled"), next(r[1:] for r in rows if r[0] == "active"),
+                 next(" ".join(r[1:]) for r in rows if r[0] == "under"))
 
 
 def teardown(c: Cluster) -> None:
@@ -155,7 +171,7 @@ def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[...,
     on_both(lambda n: lab.ssh(n, f"echo '127.0.1.1\tnode{n}.lab.example\tnode{n}' >> /etc/hosts && "
                                  f"systemctl enable {UNITS} 2>&1 | tail -1 && systemctl start {UNITS}", timeout=300))
     lab.ssh(1, f"echo '<html>served from the replicated disk: {c.token}</html>' > /var/www/html/ha.html")
-    on_both(lambda n: healthy(c, n))
+    healthy(c, 1)  # node2's are started too (`systemctl start` waits for them); the move stops them there
     c.timing("services_enable_secs", time.monotonic() - t0)
     try:
         yield c
@@ -167,7 +183,6 @@ def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[...,
 def test_dry_run_changes_nothing(cluster: Cluster) -> None:
     c = cluster
     before = on_both(lambda n: tree_digest(c.lab, n, VOLATILE, ROOTS))
-    c.plan = plan_json(c.lab, c.fingerprint, ANSWERS)
     rc, out = run_wizard(c.lab, f"apply --dry-run --answers {ANSWERS}", c.fingerprint)
     assert rc == 0, out[-3000:]
     after = on_both(lambda n: tree_digest(c.lab, n, VOLATILE, ROOTS))
@@ -178,13 +193,15 @@ def test_dry_run_changes_nothing(cluster: Cluster) -> None:
         assert f"ha-wizard-services copy /replicated {path}" in flat, path
         assert f"ha-wizard-services set-aside /replicated {path}" in flat, path
     assert "systemctl disable postgresql.service" in flat and "sendmail's relay: msmtp (installed)" in flat
+    c.tokens = list(dict.fromkeys(re.findall(r"asks you to type '([^']+)' first", flat)))
 
 
 def test_apply_moves_the_services_and_resumes_a_copy_killed_half_way(cluster: Cluster) -> None:
     c, lab = cluster, cluster.lab
-    plan = c.plan or plan_json(lab, c.fingerprint, ANSWERS)
-    tokens = confirm_args(plan)
-    assert all(f"--confirm {s}" in tokens for s in SERVICES), tokens
+    if not c.tokens:  # run alone (-k)
+        c.tokens = confirm_tokens(plan_json(lab, c.fingerprint, ANSWERS))
+    assert set(SERVICES) < set(c.tokens), c.tokens
+    tokens = " ".join(f"--confirm {shlex.quote(t)}" for t in c.tokens)
     t0 = time.monotonic()
     pid = start_wizard(lab, f"apply --answers {ANSWERS} --yes {tokens}", c.fingerprint, "/root/svc-apply.log")
     partial = "/replicated/var/lib/postgresql/15/main.ha-wizard-partial"
@@ -196,9 +213,8 @@ def test_apply_moves_the_services_and_resumes_a_copy_killed_half_way(cluster: Cl
     summary = summary_line(out)
     assert "move" not in summary.split("not implemented yet:")[-1], summary
     steps = journal(lab)["steps"]
-    for s in plan["steps"]:
-        if s["kind"] == "services":
-            assert steps[s["id"]]["status"] == "done", (s["id"], steps[s["id"]])
+    for sid in SERVICE_STEPS:
+        assert steps[sid]["status"] == "done", (sid, steps.get(sid))
     log = c.sh(1, f"cat {LOG}")
     # nothing lost: the copy that was cut off was made again (or finished) and checked before the link
     assert re.search(r"/replicated/var/lib/postgresql/15/main matches /var/lib/postgresql/15/main(\.ha-wizard-orig)?: "
@@ -209,36 +225,33 @@ def test_apply_moves_the_services_and_resumes_a_copy_killed_half_way(cluster: Cl
     tree = c.sh(1, "cd /replicated && ls -d etc/mail var/mail var/spool/mqueue var/spool/mqueue-client")
     assert tree.split() == ["etc/mail", "var/mail", "var/spool/mqueue", "var/spool/mqueue-client"]
     want = {p: f"/replicated{p}" for p in [*ALL_MOVED, "/usr/sbin/sendmail"]}
+    st = on_both(lambda n: state(c, n))
     for n in NODES:
-        assert links(c, n, list(want)) == want, f"node{n}"
-        assert c.sh(n, "ls -d /etc/mail.ha-wizard-orig /var/lib/postgresql/15/main.ha-wizard-orig").split()
+        assert st[n].links == want, f"node{n}"
+        assert set(st[n].kept) == set(want), f"node{n}: every original kept"
+        assert st[n].enabled == ["disabled"] * 3, f"node{n}: off at boot"
     # sendmail's trick: on the disk the real program, under node2's mount point the relay
-    assert c.sh(1, "readlink /replicated/usr/sbin/sendmail").strip() == "/usr/libexec/sendmail/sendmail"
-    assert c.sh(2, "readlink /replicated/usr/sbin/sendmail").strip() == "/usr/local/sbin/ha-wizard-relay"
-    # running on node1 from the disk, answering; stopped on node2; off at boot on both
+    assert (st[1].under, st[2].under) == ("/usr/libexec/sendmail/sendmail", "/usr/local/sbin/ha-wizard-relay")
+    # running on node1 from the disk, answering; stopped on node2
+    assert st[1].active == ["active"] * 3 and st[2].active == ["inactive"] * 3
     healthy(c, 1, timeout=30)
     assert c.sh(1, f"{RESOURCE}/apache2 status").strip() == "apache2.service is running"
     r = lab.ssh(2, f"{RESOURCE}/apache2 status", check=False)
     assert (r.returncode, r.stdout.strip()) == (3, "apache2.service is stopped")
-    assert units(c, 2, "is-active") == ["inactive"] * 3
-    for n in NODES:
-        assert units(c, n, "is-enabled") == ["disabled"] * 3, f"node{n}"
     assert page(c, 1).rstrip().endswith(f"served from the replicated disk: {c.token}</html>")
 
 
 def record_copies(c: Cluster, log: str) -> None:
-    """The size of each copy and how long the helper took, from the run log (seconds resolution)."""
-    def at(stamp: str) -> float:
-        return time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M:%S"))
-
-    stamps: dict[str, tuple[float, int]] = {}
-    for m in re.finditer(r"^(\S+ \S+) copying (\S+) \((\d+) KiB", log, re.M):
-        stamps[m.group(2).removesuffix(".ha-wizard-orig")] = (at(m.group(1)), int(m.group(3)))
-    for m in re.finditer(r"^(\S+ \S+) copied (\S+) to", log, re.M):
-        path = m.group(2).removesuffix(".ha-wizard-orig")
-        if path in stamps:
-            start, kib = stamps[path]
-            c.timing("services_copy_secs", at(m.group(1)) - start, path=path, kib=kib)
+    """The size of each copy and how long the helper took (the run log has seconds)."""
+    started: dict[str, tuple[float, int]] = {}
+    for m in re.finditer(r"^(\S+ \S+) (copying|copied) (\S+)(?: \((\d+) KiB)?", log, re.M):
+        at = time.mktime(time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S"))
+        path = m.group(3).removesuffix(".ha-wizard-orig")
+        if m.group(2) == "copying":
+            started[path] = (at, int(m.group(4)))
+        elif path in started:
+            begun, kib = started.pop(path)
+            c.timing("services_copy_secs", at - begun, path=path, kib=kib)
 
 
 def test_the_slave_hands_its_mail_to_the_relay(cluster: Cluster) -> None:
@@ -296,8 +309,8 @@ def test_switchover_brings_every_service_up_on_node2_with_its_data(cluster: Clus
         assert f"served from the replicated disk: {c.token}" in page(c, 2)
         assert c.sh(2, f"{RESOURCE}/postgresql status").strip() == "postgresql.service is running"
         c.timing("node1_reboot_to_ssh_secs", reboot.result())
-    assert units(c, 1, "is-active") == ["inactive"] * 3, c.sh(1, "systemctl --no-pager status sendmail | head -5")
-    assert units(c, 1, "is-enabled") == ["disabled"] * 3
+    booted = state(c, 1)
+    assert (booted.active, booted.enabled) == (["inactive"] * 3, ["disabled"] * 3), booted
     # node1 rejoins as DRBD Secondary (the lab boots DRBD off), catches up, then takes over again
     c.sh(1, "modprobe drbd && drbdadm adjust r0")
     wait_drbd(lab, 1, r"cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate", timeout=120)
@@ -310,20 +323,17 @@ def test_switchover_brings_every_service_up_on_node2_with_its_data(cluster: Clus
 
 def test_undo_services_puts_each_back_on_node1_with_its_data(cluster: Cluster) -> None:
     c, lab = cluster, cluster.lab
-    rc, out = run_wizard(lab, f"undo-services --dry-run --answers {ANSWERS}", c.fingerprint)
-    assert rc == 0, out[-3000:]
-    assert "ha-wizard-services copy-back /replicated /var/lib/postgresql/15/main" in " ".join(out.split())
     t0 = time.monotonic()
     confirms = " ".join(f"--confirm {s}" for s in SERVICES)
     rc, out = run_wizard(lab, f"undo-services --answers {ANSWERS} --yes {confirms}", c.fingerprint, timeout=1200)
     c.timing("undo_services_secs", time.monotonic() - t0)
     assert rc == 0, out[-5000:]
     assert "run from node1's own disk again" in " ".join(out.split())
+    st = on_both(lambda n: state(c, n))
     for n in NODES:
-        got = links(c, n, [*ALL_MOVED, "/usr/sbin/sendmail"])
-        assert all(not target for p, target in got.items() if p != "/usr/sbin/sendmail"), (n, got)
-        assert got["/usr/sbin/sendmail"] == "/etc/alternatives/sendmail"
-        assert units(c, n, "is-enabled") == ["enabled"] * 3, f"node{n}: the boot setting from before the move"
+        assert st[n].links == {**dict.fromkeys(ALL_MOVED, ""), "/usr/sbin/sendmail": "/etc/alternatives/sendmail"}
+        assert st[n].enabled == ["enabled"] * 3, f"node{n}: the boot setting from before the move"
+    assert st[2].kept == [] and st[1].active == ["active"] * 3
     healthy(c, 1, timeout=60)
     assert c.queued in c.sh(1, "ls /var/spool/mqueue")
     assert psql(c, 1, "SELECT v FROM ha") == c.token
