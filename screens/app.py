@@ -21,14 +21,14 @@ from textual.screen import Screen
 from screens.core import Core
 from screens.state import WizardState
 
-# (name, module, class, title): the flow. Services and Heartbeat keep their places for later work.
+# (name, module, class, title): the flow. Heartbeat keeps its place for later work.
 FLOW: list[tuple[str, str, str, str]] = [
     ("welcome", "screens.welcome", "WelcomeScreen", "Welcome"),
     ("nodes", "screens.nodes", "NodesScreen", "Nodes"),
     ("disks", "screens.disks", "DisksScreen", "Disks"),
     ("hosts", "screens.hosts", "HostsScreen", "Hosts"),
     ("drbd", "screens.drbd", "DrbdScreen", "DRBD tuning"),
-    ("services", "screens.later", "ServicesScreen", "Services"),
+    ("services", "screens.services", "ServicesScreen", "Services"),
     ("heartbeat", "screens.heartbeat", "HeartbeatScreen", "Heartbeat timing"),
     ("review", "screens.review", "ReviewScreen", "Review"),
     ("run", "screens.run", "RunScreen", "Run"),

@@ -207,6 +207,15 @@ class Core:
 
         return suggest_vip(session.executors.get(session.spec.master), address, prefix, nic, taken)
 
+    def services(self, session: Any) -> Any:
+        """Every recipe on both nodes (read-only): installed, what it moves, warnings (``wizard.services.table``)."""
+        from wizard.services.table import gather, room_kib
+
+        facts = session.context.facts if session.context is not None else {}
+        nf = facts.get(session.spec.master)
+        size = nf.size_of(session.spec.master_node.disk) if nf is not None and hasattr(nf, "size_of") else None
+        return gather(session.spec, session.executors, room_kib(size))
+
     def link(self, session: Any, address: str) -> Any:
         from wizard.nodes.discover import link_speed
 

@@ -86,6 +86,7 @@ def start_wizard(lab: Lab, args: str, fingerprint: str, log: str) -> int:
 _KILLER = r"""
 import json, os, re, signal, sys, time
 pid, step, regex, timeout = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+path = sys.argv[5] if len(sys.argv) > 5 else "-"
 def alive():
     try:
         return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
@@ -97,6 +98,8 @@ def drbd():
     except OSError:
         return ""
 def met():
+    if path != "-" and not os.path.exists(path):
+        return False
     if step != "-":
         try:
             steps = json.load(open("/var/lib/ha-wizard/journal.json")).get("steps", {})
@@ -123,10 +126,12 @@ print(f"the kill condition did not hold within {timeout:.0f} s"); sys.exit(3)
 """
 
 
-def kill_when(lab: Lab, pid: int, *, step: str = "-", drbd: str = "-", timeout: float, log: str) -> str:
-    """SIGKILL node1's wizard *pid* as soon as *step* is journaled done and /proc/drbd matches *drbd*;
-    return the DRBD state at that moment. Fails, with the wizard's output, if it ended first or timed out."""
-    r = lab.ssh(1, ["python3", "-c", _KILLER, str(pid), step, drbd, str(timeout)], check=False,
+def kill_when(lab: Lab, pid: int, *, step: str = "-", drbd: str = "-", path: str = "-", timeout: float,
+              log: str) -> str:
+    """SIGKILL node1's wizard *pid* as soon as *step* is journaled done, /proc/drbd matches *drbd* and *path*
+    exists on node1; return the DRBD state at that moment. Fails, with the wizard's output, if it ended first
+    or timed out."""
+    r = lab.ssh(1, ["python3", "-c", _KILLER, str(pid), step, drbd, str(timeout), path], check=False,
                 timeout=timeout + 120)
     if r.returncode != 0:
         out = lab.ssh(1, f"tail -40 {log}; cat /proc/drbd", check=False).stdout
@@ -220,11 +225,13 @@ def fetch_tree(lab: Lab, n: int, paths: list[str] | str, cwd: str = "/") -> dict
     return out
 
 
-def tree_digest(lab: Lab, n: int, exclude: tuple[str, ...]) -> dict[str, str]:
-    """{path: 'type mode owner group size mtime target sha256'} for all of /etc and /var/lib (one file
+def tree_digest(lab: Lab, n: int, exclude: tuple[str, ...],
+                roots: tuple[str, ...] = ("/etc", "/var/lib")) -> dict[str, str]:
+    """{path: 'type mode owner group size mtime target sha256'} for all of *roots* (/etc and /var/lib; one file
     system, *exclude* left out), plus ``/dev/vdb1[0:1MiB]``: what a dry-run must leave exactly as it was."""
     prune = " -o ".join(f"-path {shlex.quote(p)}" for p in exclude)
-    find = (f"find /etc /var/lib -xdev \\( {prune} \\) -prune -o " if exclude else "find /etc /var/lib -xdev ")
+    where = " ".join(shlex.quote(r) for r in roots)
+    find = (f"find {where} -xdev \\( {prune} \\) -prune -o " if exclude else f"find {where} -xdev ")
     script = (
         f"{find}-printf '%p\\t%y %m %u %g %s %T@ %l\\n'; "
         f"{find}-type f -print0 | xargs -0 sha256sum | sed 's/^/#sha /'; "
@@ -260,6 +267,21 @@ def snapshot(lab: Lab) -> None:
                 timeout=60)
 
 
+# Every folder a services move may have replaced by a link (the lab's recipes: sendmail, apache2, postgresql)
+MOVED_PATHS = ("/etc/mail", "/var/mail", "/var/spool/mqueue", "/var/spool/mqueue-client", "/etc/apache2",
+               "/var/www", "/etc/postgresql/15/main", "/var/lib/postgresql/15/main", "/usr/sbin/sendmail")
+SERVICE_UNITS = "sendmail.service apache2.service postgresql.service"
+# A link of ours with its kept original is replaced by that original again; the helper, the relay and their
+# files go. The image keeps the services off at boot.
+RESTORE_MOVED = (
+    f"for p in {' '.join(MOVED_PATHS)}; do o=$p.ha-wizard-orig; "
+    "if [ -L \"$p\" ] && { [ -e \"$o\" ] || [ -L \"$o\" ]; }; then rm -f \"$p\" && mv \"$o\" \"$p\"; fi; "
+    "rm -rf \"$o\" \"$p.ha-wizard-copied\"; done; "
+    "rm -rf /usr/local/sbin/ha-wizard-services /usr/local/sbin/ha-wizard-relay /etc/ha-wizard; "
+    f"systemctl unmask {SERVICE_UNITS} >/dev/null 2>&1; systemctl disable {SERVICE_UNITS} >/dev/null 2>&1; true"
+)
+
+
 def clean_pair(lab: Lab, *, pids: list[int] | None = None) -> None:
     """Back to a first run: no wizard running, DRBD down, disks blank, no journal, the saved files restored.
 
@@ -270,9 +292,10 @@ def clean_pair(lab: Lab, *, pids: list[int] | None = None) -> None:
                    "kill -9 $p; done; true", timeout=60)
 
     def clean(n: int) -> None:
-        # Heartbeat and DRBD as the image has them: off at boot (an apply enables both), apache2 stopped
-        lab.ssh(n, "systemctl disable --now heartbeat drbd >/dev/null 2>&1; systemctl stop apache2; "
+        # Heartbeat and DRBD as the image has them: off at boot (an apply enables both), the services stopped
+        lab.ssh(n, f"systemctl disable --now heartbeat drbd >/dev/null 2>&1; systemctl stop {SERVICE_UNITS}; "
                    "ip addr del 10.99.0.100/24 dev eth1 2>/dev/null; true", timeout=180)
+        lab.ssh(n, RESTORE_MOVED, timeout=180)
         lab.reset_data_disk(n)  # umount /replicated, drbdadm down all, rmmod, wipe + zero /dev/vdb1
         lab.ssh(n, f"rm -rf {JOURNAL_DIR} /var/lib/drbd/ha-wizard-* {RENDERED} /root/.ssh/known_hosts "
                    f"/etc/*.ha-wizard-*.bak; rm -rf {' '.join(SAVED)} && tar -xpf {SNAPSHOT} -C / || exit 1; "

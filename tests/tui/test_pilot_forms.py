@@ -213,7 +213,7 @@ async def test_heartbeat_profile_and_the_services_placeholder(make_app) -> None:
         assert "two minutes of silence" in screen_text(app)
         await pilot.press("escape")
         await until(pilot, lambda: app.screen.NAME == "services" and app.screen.ready)
-        assert "Not built yet" in screen_text(app) and "sendmail" in screen_text(app)
+        await until(pilot, lambda: "Not installed on both: bind9" in screen_text(app))
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.screen.NAME == "heartbeat" and app.screen.ready)
         await pilot.press("ctrl+n")

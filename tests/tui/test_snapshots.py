@@ -83,8 +83,14 @@ def test_drbd(snap_compare, make_app, snap_journal) -> None:
     assert snap_compare(make_app(journal_dir=snap_journal), terminal_size=SIZE, run_before=_at("drbd", link))
 
 
-def test_services_placeholder(snap_compare, make_app, snap_journal) -> None:
-    assert snap_compare(make_app(journal_dir=snap_journal), terminal_size=SIZE, run_before=_at("services"))
+def test_services(snap_compare, make_app, snap_journal) -> None:
+    async def listed(pilot) -> None:  # type: ignore[no-untyped-def]
+        await until(pilot, lambda: "Not installed on both" in screen_text(pilot.app))
+        pilot.app.screen.query_one("#recipes").focus()
+        await pilot.press("down")  # postgresql: its version warning below the list
+        await until(pilot, lambda: "16+257 on server2" in screen_text(pilot.app))
+
+    assert snap_compare(make_app(journal_dir=snap_journal), terminal_size=SIZE, run_before=_at("services", listed))
 
 
 def test_heartbeat_profile(snap_compare, make_app, snap_journal) -> None:

@@ -90,7 +90,7 @@ def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> No
         ("Step 3 of 10: Disks", "server2 disk", "/dev/sda5"),
         ("Step 4 of 10: Hosts", "server1", "192.168.1.5"),
         ("Step 5 of 10: DRBD tuning", "Protocol", "C: write done when both disks have it"),
-        ("Step 6 of 10: Services", "Not built yet", "sendmail"),
+        ("Step 6 of 10: Services", "sendmail", "server2: not contacted"),
         ("Step 7 of 10: Heartbeat timing", "tutorial: keepalive 2", "two minutes of silence"),
         ("Step 8 of 10: Review", "DRY RUN — nothing will be changed", "[server1] /etc/hosts"),
     ]

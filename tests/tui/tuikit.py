@@ -19,6 +19,7 @@ from wizard.disks.table import DiskTable, NodeDisks, PartitionRow
 from wizard.errors import StepFailed
 from wizard.nodes.discover import LinkSpeed
 from wizard.nodes.login import HostKeys, LoginCheck
+from wizard.services.table import ServiceRow, ServicesTable
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = str(ROOT / "examples" / "tutorial.toml")
@@ -84,6 +85,10 @@ class FakeCore(Core):
     def names(self, session: Any) -> dict[str, str | None]:
         return {"master": "server1", "peer": "server2"}
 
+    def services(self, session: Any) -> ServicesTable:
+        m, p = self.roles(session)
+        return services_table(m, p)
+
     def link(self, session: Any, address: str) -> LinkSpeed:
         return LinkSpeed("eth1", 1000, "37M", "eth1 runs at 1000 Mb/s: about 30% of it is 37M")
 
@@ -137,6 +142,22 @@ class FakeCore(Core):
             bus.publish(StepFinished(s.id, "done"))
             out.done.append(s.id)
         return out
+
+
+def services_table(m: str, p: str) -> ServicesTable:
+    """Three recipes on both nodes (sendmail running on the slave, PostgreSQL at two versions), the rest not."""
+    rows = (
+        ServiceRow("apache2", "Apache web server", True, ("/etc/apache2", "/var/www"), 900, (), "on both nodes"),
+        ServiceRow("bind9", "BIND DNS server", False, ("/etc/bind",), None, (), f"not on {m} and {p}"),
+        ServiceRow("postgresql", "PostgreSQL", True, ("/etc/postgresql/15/main", "/var/lib/postgresql/15/main"),
+                   40_000, (f"postgresql 15+248 on {m} but 16+257 on {p}: install the same version on both",),
+                   "on both nodes"),
+        ServiceRow("sendmail", "Sendmail mail server", True, ("/etc/mail", "/var/mail", "/var/spool/mqueue",
+                                                              "/var/spool/mqueue-client"), 620,
+                   (f"sendmail is running on {p}: it is stopped for the move",
+                    "relay for mail while the disk is elsewhere: msmtp"), "on both nodes"),
+    )
+    return ServicesTable((m, p), rows, room_kib=30_000)
 
 
 async def until(pilot: Any, cond: Callable[[], Any], timeout: float = 10.0, what: str = "") -> None:

@@ -27,6 +27,9 @@ def show_plan(args: argparse.Namespace, *, dry_run_header: bool) -> int:
 
         assert session.context is not None
         session.notes += [str(p) for p in require_valid(session.context, steps)]
+        from wizard.services.precheck import problems
+
+        session.notes += [f"services: {p}" for p in problems(session.context)]  # apply stops on these
         executors: dict[str, Executor] | None = None if offline else session.executors
         if getattr(args, "format", "text") == "json":
             meta = {"answers": session.spec.source, "master": session.spec.master,

@@ -14,7 +14,7 @@ import copy
 import os
 import time
 import tomllib
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from wizard.core.spec import (
     REQUIRED,
     SECTIONS,
     TIMING,
+    Custom,
     Drbd,
     Heartbeat,
     Node,
@@ -32,6 +33,7 @@ from wizard.core.spec import (
     Spec,
     Storage,
     WizardSettings,
+    custom_from,
     spec_from_dict,
 )
 from wizard.errors import AnswersError
@@ -109,7 +111,9 @@ def spec_to_dict(spec: Spec, secrets: SecretsInAnswers | None = None) -> dict[st
         "drbd": {k: getattr(d, k) for k in SECTIONS["drbd"] if k != "shared_secret"},
         "storage": {k: getattr(spec.storage, k) for k in SECTIONS["storage"]},
         "service": {k: getattr(spec.service, k) for k in SECTIONS["service"]},
-        "recipes": {"enabled": list(spec.recipes)},
+        "recipes": {"enabled": list(spec.recipes), "relay_host": spec.relay_host},
+        **({"custom": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec.custom).items()}}
+           if spec.custom != Custom() or "custom" in spec.recipes else {}),
         "heartbeat": {k: getattr(spec.heartbeat, k) for k in SECTIONS["heartbeat"] if k != "authkey"},
         "wizard": {k: getattr(spec.wizard, k) for k in SECTIONS["wizard"]},
     }
@@ -239,6 +243,8 @@ def draft_spec(raw: dict[str, Any]) -> Spec:
         heartbeat=Heartbeat(**sec["heartbeat"]),
         wizard=WizardSettings(**sec["wizard"]),
         source="",
+        relay_host=sec["recipes"]["relay_host"],
+        custom=custom_from(sec["custom"]),
     )
 
 

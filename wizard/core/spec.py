@@ -96,7 +96,23 @@ FIELDS: dict[str, dict[str, Field]] = {
         "netmask": F(24, v.prefix_length),
         "interface": F("eth0", v.interface),
     },
-    "recipes": {"enabled": F([], v.list_of(v.recipe(recipe_names)))},
+    "recipes": {
+        "enabled": F([], v.list_of(v.recipe(recipe_names))),
+        # where a node without the replicated disk relays local mail ("" = the service address)
+        "relay_host": F("", v.blank_or(v.host_port, "for the service address")),
+    },
+    # The custom recipe (enabled = ["custom"]): the service's unit, the paths to move and its health check;
+    # whether it is complete is a cross-key rule (_recipe_choices), its deeper checks the recipe schema's.
+    "custom": {
+        "description": F("", v.one_line),
+        "packages": F([], v.list_of(v.package_name)),
+        "unit": F("", v.blank_or(v.unit_name, "for none")),
+        "init_script": F("", v.blank_or(v.package_name, "to use the unit")),
+        "paths": F([], v.list_of(v.abs_path)),
+        "health_port": F(0, v.port_or_zero),
+        "health_socket": F("", v.blank_or(v.abs_path, "for none")),
+        "health_command": F([], v.list_of(v.one_line)),
+    },
     "heartbeat": {
         # the recommended profile's values (PROFILES below), so drafts agree with it
         "keepalive": F(1, v.whole(1, 3600, why=" seconds")),
@@ -210,6 +226,20 @@ class WizardSettings:
 
 
 @dataclass(frozen=True)
+class Custom:
+    """The answers' own recipe ([custom]); ``wizard.services.recipes`` turns it into a Recipe."""
+
+    description: str = ""
+    packages: tuple[str, ...] = ()
+    unit: str = ""
+    init_script: str = ""
+    paths: tuple[str, ...] = ()
+    health_port: int = 0
+    health_socket: str = ""
+    health_command: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Spec:
     """The whole cluster as the admin described it, validated."""
 
@@ -223,6 +253,8 @@ class Spec:
     heartbeat: Heartbeat
     wizard: WizardSettings
     source: str = field(default="", compare=False)
+    relay_host: str = ""  # where a node without the replicated disk relays local mail ("" = service.vip)
+    custom: Custom = field(default_factory=Custom)
 
     @property
     def master_node(self) -> Node:
@@ -346,7 +378,7 @@ def _nodes(raw: dict[str, Any], out: _Collector) -> list[dict[str, Any]]:
     return nodes
 
 
-def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], given_hb: Any,
+def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], given_hb: Any, given_custom: Any,
                out: _Collector) -> None:
     """Rules between keys. Each value here already passed its own check (or is None / its default)."""
     master = s["cluster"]["master"]
@@ -366,6 +398,8 @@ def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], given_
                 'use fencing = "none"')
     heartbeat_timing(given_hb, s["heartbeat"], [n.get("name") for n in nodes], out.add)
 
+    _recipe_choices(s["recipes"], s["custom"], given_custom, out)
+
 
 def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, SecretsInAnswers]:
     out = _Collector()
@@ -376,7 +410,7 @@ def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, 
             out.add(f"[{_key(key)}]: unknown section{_suggest(str(key), TOP_LEVEL)}")
     nodes = _nodes(raw, out)
     s = {name: _section(raw, name, out) for name in SECTIONS}
-    _relations(nodes, s, raw.get("heartbeat"), out)
+    _relations(nodes, s, raw.get("heartbeat"), raw.get("custom"), out)
     if out.problems:
         raise AnswersError(out.problems, source)
 
@@ -394,8 +428,35 @@ def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, 
         heartbeat=Heartbeat(**hb),
         wizard=WizardSettings(**s["wizard"]),
         source=source,
+        relay_host=s["recipes"]["relay_host"],
+        custom=custom_from(s["custom"]),
     )
     return spec, secrets
+
+
+def custom_from(values: dict[str, Any]) -> Custom:
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    return Custom(**fields)
+
+
+def _recipe_choices(rc: dict[str, Any], custom: dict[str, Any], given: Any, out: _Collector) -> None:
+    """The services keys: no recipe twice, a plain relay host, and a usable [custom] when it is enabled
+    (its deeper checks are the recipe schema's, in wizard.services.schema)."""
+    enabled = rc["enabled"] if isinstance(rc["enabled"], list) else []
+    twice = sorted({str(r) for r in enabled if enabled.count(r) > 1})
+    if twice:
+        out.add(f"recipes.enabled: {', '.join(twice)} listed twice")
+    if "custom" not in enabled:
+        return
+    given = given if isinstance(given, dict) else {}  # a key given but wrong was named already, by its check
+    if not custom["unit"] and not given.get("unit"):
+        out.add("custom.unit is missing: the custom recipe needs the service's systemd unit, like myapp.service")
+    if not custom["paths"] and not given.get("paths"):
+        out.add("custom.paths is missing: list the folders the custom service keeps its config and data in")
+    given = [k for k in ("health_port", "health_socket", "health_command") if custom[k]]
+    if len(given) != 1:
+        out.add("custom: give exactly one of health_port, health_socket or health_command (how to tell the "
+                "service answers)")
 
 
 def _check_vip(vip: Any, prefix: int, nodes: list[dict[str, Any]], out: _Collector) -> None:

@@ -144,6 +144,40 @@ def dns_name_or_ip(v: Any) -> str | None:
     return "give an IP address or a host name like server2.example.com"
 
 
+def host_port(v: Any) -> str | None:
+    """A host to send to: an address or DNS name, optionally with :port (mail relays are written so)."""
+    if not _text(v):
+        return "expected a quoted string"
+    host, sep, num = v.rpartition(":") if v.count(":") == 1 else (v, "", "")
+    if dns_name_or_ip(host) is None and (not sep or (num.isdigit() and 1 <= int(num) <= 65535)):
+        return None
+    return "a host or address, optionally with :port, like mail.example.com:25"
+
+
+_PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+_UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._@-]*\.service$")
+
+
+def package_name(v: Any) -> str | None:
+    """A Debian package or init script name (it is passed to apt and to Heartbeat's haresources)."""
+    if not _text(v):
+        return f"{shown(v)} is not a quoted name"
+    return None if _PACKAGE.match(v) else f"{shown(v)}: a name like apache2 (letters, digits, '.', '+', '-')"
+
+
+def unit_name(v: Any) -> str | None:
+    if not _text(v):
+        return "expected a quoted string"
+    return None if _UNIT.match(v) else "a systemd service unit like myapp.service"
+
+
+def one_line(v: Any) -> str | None:
+    """Free text on one line (it is shown in tables and written into generated files)."""
+    if not _text(v):
+        return f"{shown(v)} is not a quoted string"
+    return None if _printable(v) and len(v) <= 200 else "one line of printable text, at most 200 characters"
+
+
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 
 

@@ -170,8 +170,7 @@ class Pair:
 
     def recipe_for(self, service: str) -> Recipe | None:
         """The recipe whose init script (or name) is this haresources entry."""
-        return next((r for r in self.recipes.values() if getattr(r, "service", None) == service or r.name == service),
-                    None)
+        return next((r for r in self.recipes.values() if service in (r.init_script, r.name)), None)
 
     @property
     def vip(self) -> str:

@@ -18,9 +18,9 @@ from wizard.executors.ssh import SshExecutor
 from wizard.failover.drill import Drill
 from wizard.failover.stack import Target
 from wizard.flow import registry
-from wizard.flow.service_checks import service_checks
 from wizard.flow.session import Options, _host_key_decider
 from wizard.heartbeat.drill import heartbeat_stack, settings
+from wizard.services.health import health_checks
 
 
 def drbd_family_of(*executors: Executor) -> str:
@@ -60,5 +60,5 @@ def open_drill(answers: str | Path, options: Options, say: Callable[[str], None]
     return Drill(executors=executors, preferred=spec.master, addresses={n.name: n.address for n in spec.nodes},
                  here=here, target=Target(d.minor, d.device, s.mount_point, spec.service.vip, family, d.resource),
                  stack=heartbeat_stack(spec, family), conditions=registry.conditions(),
-                 services=service_checks(ctx), state_dir=options.journal_dir or spec.wizard.journal_dir,
+                 services=health_checks(ctx), state_dir=options.journal_dir or spec.wizard.journal_dir,
                  settings=settings(spec), say=say)

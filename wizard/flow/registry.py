@@ -5,8 +5,9 @@ from __future__ import annotations
 from wizard.core.conditions import GENERIC, Conditions
 from wizard.drbd.conditions import CONDITIONS as DRBD
 from wizard.heartbeat.conditions import CONDITIONS as HEARTBEAT
+from wizard.services.conditions import CONDITIONS as SERVICES
 
 
 def conditions() -> Conditions:
     """Every named condition a plan's waits and checks may use: the core's and each part's."""
-    return Conditions(GENERIC, DRBD, HEARTBEAT)
+    return Conditions(GENERIC, DRBD, SERVICES, HEARTBEAT)

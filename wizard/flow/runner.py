@@ -105,6 +105,9 @@ def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: Even
 
     assert session.context is not None
     require_ok(preflight(session, session.context.facts))
+    from wizard.services.precheck import require_ready
+
+    require_ready(session.context)  # the services' versions and paths, before anything changes
     if session.secrets_new and not session.spec.wizard.keep_secrets_in_answers:
         secrets_mod.save_state(session.journal_dir, session.secrets)
     # Every planned file is checked by the real parsers (here, then on each node) before anything is

@@ -81,10 +81,20 @@ def session_for(spec: Spec, given: SecretsInAnswers, options: Options, *, connec
     facts: dict[str, object] = {}
     if s.executors:
         facts.update(gather_all(spec, s.executors))
+        facts.update(service_facts(spec, s.executors))
     family, source = detect_family(spec, s.executors, facts or None)
     s.context = PlanContext(spec=spec, secrets=secrets, drbd_family=family, drbd_family_source=source,
                             facts=facts)
     return s
+
+
+def service_facts(spec: Spec, executors: dict[str, Executor]) -> dict[str, object]:
+    """What the nodes have of the enabled recipes (``wizard.services.discover``), one round trip each."""
+    from wizard.services.discover import FACTS_KEY, discover_all
+    from wizard.services.recipes import enabled_recipes
+
+    recipes = enabled_recipes(spec)
+    return {FACTS_KEY: discover_all(spec, executors, recipes)} if recipes else {}
 
 
 def _host_key_decider(options: Options) -> HostKeyDecider | None:

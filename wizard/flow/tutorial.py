@@ -11,12 +11,12 @@ from wizard.core.actions import Step, WriteFile
 from wizard.core.plan import PlanContext
 from wizard.drbd import render as drbd_render
 from wizard.drbd import steps as drbd
-from wizard.flow.service_checks import service_checks
 from wizard.heartbeat import boot
 from wizard.heartbeat import render as heartbeat_render
 from wizard.heartbeat import steps as heartbeat
 from wizard.nodes import steps as nodes
 from wizard.services import steps as services
+from wizard.services.health import health_checks
 
 
 def build_plan(ctx: PlanContext) -> list[Step]:
@@ -32,11 +32,11 @@ def build_plan(ctx: PlanContext) -> list[Step]:
     steps.append(drbd.wait_sync_step(ctx))
     steps.append(drbd.mkfs_step(ctx))
     steps.append(drbd.mount_step(ctx))
-    steps.append(services.services_step(ctx))
+    steps += services.services_steps(ctx)
     steps += [heartbeat.heartbeat_files_step(ctx, n) for n in (m, p)]
     steps += [boot.drbd_boot_step(ctx, n) for n in (m, p)]
     steps += [heartbeat.heartbeat_start_step(ctx, n) for n in (m, p)]
-    steps.append(heartbeat.verify_active_step(ctx, service_checks(ctx)))
+    steps.append(heartbeat.verify_active_step(ctx, health_checks(ctx)))
     steps.append(heartbeat.verify_standby_step(ctx))
     ids = [s.id for s in steps]
     assert len(ids) == len(set(ids)), f"duplicate step ids: {ids}"

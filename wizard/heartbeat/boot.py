@@ -44,7 +44,8 @@ def drbd_boot_step(ctx: PlanContext, node: str) -> Step:
 # that Heartbeat acquires the whole chain itself: it judges a group by its first resource, and a DRBD
 # already Primary would make it skip the group (no address, no services). Never runs while Heartbeat runs.
 HANDOVER = ('PATH=$PATH:/usr/sbin:/sbin; cl_status hbstatus >/dev/null 2>&1 && exit 0; mp=$1 res=$2; shift 2; '
-            'for s in "$@"; do systemctl stop "$s" 2>/dev/null || "/etc/init.d/$s" stop 2>/dev/null; done; '
+            'for s in "$@"; do if [ -x "/etc/ha.d/resource.d/$s" ]; then "/etc/ha.d/resource.d/$s" stop; '
+            'else systemctl stop "$s" 2>/dev/null || "/etc/init.d/$s" stop 2>/dev/null; fi; done; '
             'if mountpoint -q "$mp"; then umount "$mp" || exit 1; fi; drbdadm secondary "$res"')
 
 

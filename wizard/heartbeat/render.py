@@ -9,7 +9,7 @@ from wizard.core.actions import WriteFile
 from wizard.core.plan import PlanContext
 from wizard.core.resources import render
 from wizard.core.spec import derived_udpport
-from wizard.services.recipes import load_recipes
+from wizard.services.recipes import enabled_recipes
 
 HA_CF = "/etc/ha.d/ha.cf"
 HARESOURCES = "/etc/ha.d/haresources"
@@ -26,8 +26,7 @@ def heartbeat_libexec(ctx: PlanContext) -> str:
 
 def services(ctx: PlanContext) -> list[str]:
     """The init scripts Heartbeat starts, from the enabled recipes, in the answers' order."""
-    recipes = load_recipes()
-    return [recipes[r].service for r in ctx.spec.recipes]
+    return [r.init_script for r in enabled_recipes(ctx.spec)]
 
 
 def chain(ctx: PlanContext) -> list[str]:

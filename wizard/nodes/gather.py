@@ -259,10 +259,9 @@ def gather_node(ex: Executor, *, packages: Sequence[str] = (), devices: Sequence
 
 def packages_for(spec: Spec) -> tuple[str, ...]:
     """The packages whose versions matter: drbd-utils, heartbeat and the enabled recipes' packages."""
-    from wizard.services.recipes import load_recipes
+    from wizard.services.recipes import enabled_recipes
 
-    recipes = load_recipes()
-    return (*BASE_PACKAGES, *(recipes[r].package for r in spec.recipes if r in recipes))
+    return tuple(dict.fromkeys([*BASE_PACKAGES, *(p for r in enabled_recipes(spec) for p in r.packages)]))
 
 
 def gather_all(spec: Spec, executors: Mapping[str, Executor]) -> dict[str, NodeFacts]:

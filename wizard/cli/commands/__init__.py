@@ -9,10 +9,13 @@ from wizard.cli.commands import (
     lab,
     plan,
     preflight,
+    recipes,
     recover_split_brain,
     render,
     resume,
     status,
+    undo_services,
 )
 
-COMMANDS = [plan, apply, resume, render, disks, preflight, status, failover_test, recover_split_brain, doctor, lab]
+COMMANDS = [plan, apply, resume, render, disks, preflight, status, recipes, undo_services, failover_test,
+            recover_split_brain, doctor, lab]

@@ -18,30 +18,25 @@ _f = Family(FAMILY, "services")
 
 
 def script_of(recipe: Recipe) -> str:
-    """The name haresources starts the recipe's service by (its init script); the recipe's name if it says none."""
-    script = getattr(recipe, "service", "")
-    return script if isinstance(script, str) and script else recipe.name
+    """The name haresources starts the recipe's service by (its init script)."""
+    return recipe.init_script or recipe.name
 
 
 def unit_of(service: str, recipe: Recipe | None) -> str:
-    """The systemd unit of a service: the recipe's ``unit`` when it has one (newer recipes), else the init
-    script's name, which Debian's units share."""
-    unit = getattr(recipe, "unit", "") if recipe is not None else ""
-    return unit if isinstance(unit, str) and unit else service
+    """The unit as the probe asked systemctl about it: the recipe's unit without ".service" (the name
+    haresources uses shares it), else the haresources name itself."""
+    return recipe.unit.removesuffix(".service") if recipe is not None and recipe.unit else service
 
 
 def service_paths(recipe: Recipe | None) -> tuple[str, ...]:
-    """The paths a recipe moves, as plain absolute paths (a templated or globbed path is left to the recipe's
-    own code: it depends on the node)."""
-    paths = getattr(recipe, "paths", ()) if recipe is not None else ()
-    return tuple(p for p in paths if isinstance(p, str) and p.startswith("/") and not set(p) & set("*?[{}<>$"))
+    """The paths a recipe moves, as plain absolute paths (a path found on the node, like PostgreSQL's
+    versioned folder, is left out: it depends on the node)."""
+    paths = recipe.paths if recipe is not None else ()
+    return tuple(p for p in paths if p.startswith("/") and not set(p) & set("*?[{}<>$"))
 
 
 def package_of(service: str, recipe: Recipe | None) -> str:
-    pkg = getattr(recipe, "package", "") if recipe is not None else ""
-    if isinstance(pkg, list | tuple):
-        pkg = pkg[0] if pkg else ""
-    return pkg if isinstance(pkg, str) and pkg else service
+    return recipe.packages[0] if recipe is not None and recipe.packages else service
 
 
 def boot(pair: Pair) -> list[Finding]:
