@@ -1,4 +1,4 @@
-"""Heartbeat: the timing profile and the media, each explained (the full screen comes later)."""
+"""Heartbeat: the timing profile and the media, each explained."""
 
 from __future__ import annotations
 
