@@ -44,9 +44,14 @@ def drbd_boot_step(ctx: PlanContext, node: str) -> Step:
 # that Heartbeat acquires the whole chain itself: it judges a group by its first resource, and a DRBD
 # already Primary would make it skip the group (no address, no services). Never runs while Heartbeat runs.
 HANDOVER = ('PATH=$PATH:/usr/sbin:/sbin; cl_status hbstatus >/dev/null 2>&1 && exit 0; mp=$1 res=$2; shift 2; '
-            'for s in "$@"; do if [ -x "/etc/ha.d/resource.d/$s" ]; then "/etc/ha.d/resource.d/$s" stop; '
+            # the services in reverse order, as Heartbeat stops a group
+            'r=; for s in "$@"; do r="$s $r"; done; '
+            'for s in $r; do if [ -x "/etc/ha.d/resource.d/$s" ]; then "/etc/ha.d/resource.d/$s" stop; '
             'else systemctl stop "$s" 2>/dev/null || "/etc/init.d/$s" stop 2>/dev/null; fi; done; '
-            'if mountpoint -q "$mp"; then umount "$mp" || exit 1; fi; drbdadm secondary "$res"')
+            # a stopped service's last child (sendmail's queue runner, a PostgreSQL backend) may need a few
+            # seconds to let go of the disk: retry as Heartbeat's Filesystem agent does, then say who holds it
+            'i=0; while mountpoint -q "$mp"; do umount "$mp" 2>/dev/null && break; i=$((i+1)); '
+            'if [ $i -ge 20 ]; then fuser -vm "$mp" >&2; exit 1; fi; sleep 1; done; drbdadm secondary "$res"')
 
 
 def handover(ctx: PlanContext, services: list[str]) -> Run:
