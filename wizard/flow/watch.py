@@ -20,6 +20,7 @@ from wizard.core.secrets import Secrets
 from wizard.errors import WizardError
 from wizard.executors.base import Executor
 from wizard.executors.dryrun import DryRunExecutor
+from wizard.executors.result import Result
 from wizard.flow import registry
 from wizard.flow.drill import connect
 from wizard.flow.session import Options
@@ -27,7 +28,17 @@ from wizard.heartbeat.pair_state import PairState, Watched, node_state, offline,
 from wizard.services.health import health_checks
 
 INTERVAL_S = 1.0  # at most one refresh a second
-PROBE_TIMEOUT_S = 15.0  # a hung node shows as "no answer" in the next refresh, not a frozen view
+PROBE_TIMEOUT_S = 15.0  # a probe stuck longer is killed; the next refresh tries again
+WAIT_S = 2.0  # how long a refresh waits for a slow node before showing it as not answering
+
+
+@dataclass
+class _Probe:
+    """A node's probe in flight, in its own (daemon) thread: a hung node never freezes the other's view."""
+
+    started: float
+    thread: threading.Thread
+    box: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -35,18 +46,42 @@ class PairWatch:
     executors: dict[str, Executor]  # read-only (dry-run) executors, in the answers' node order
     watched: Watched
     conditions: Conditions = field(default_factory=registry.conditions)
+    clock: Callable[[], float] = time.monotonic
+    _flying: dict[str, _Probe] = field(default_factory=dict)
+
+    def _start(self, name: str, argv: tuple[str, ...]) -> _Probe:
+        ex = self.executors[name]
+        box: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                box["result"] = ex.probe(argv, timeout=PROBE_TIMEOUT_S)
+            except WizardError as e:  # the peer died or the link broke: shown, and tried again next refresh
+                box["error"] = str(e).split(": check ")[0]
+
+        t = threading.Thread(target=run, daemon=True, name=f"ha-wizard watch {name}")
+        t.start()
+        return _Probe(self.clock(), t, box)
 
     def read(self) -> PairState:
-        """Both nodes, now: one probe each, over the connections opened once."""
+        """Both nodes, now: one probe each over the connections opened once (never a second probe of a node
+        while its last one is still out: a node that does not answer is shown so, the other one refreshed)."""
         argv = pair_probe(self.watched.checks)
+        for name in self.executors:
+            if name not in self._flying:
+                self._flying[name] = self._start(name, argv)
+        deadline = self.clock() + WAIT_S
         states = []
-        for name, ex in self.executors.items():
-            try:
-                r = ex.probe(argv, timeout=PROBE_TIMEOUT_S)
-            except WizardError as e:  # the peer died or the link broke: shown, and tried again next refresh
-                states.append(offline(name, str(e)))
+        for name in self.executors:
+            p = self._flying[name]
+            p.thread.join(max(0.0, deadline - self.clock()))
+            if p.thread.is_alive():
+                states.append(offline(name, f"no answer for {self.clock() - p.started:.0f} s"))
                 continue
-            states.append(node_state(name, r, self.watched, self.conditions))
+            del self._flying[name]
+            r = p.box.get("result")
+            states.append(node_state(name, r, self.watched, self.conditions) if isinstance(r, Result)
+                          else offline(name, str(p.box.get("error", "no answer"))))
         return pair_state(states, self.watched)
 
     def close(self) -> None:

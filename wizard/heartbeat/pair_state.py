@@ -174,7 +174,7 @@ def _sync(d: DrbdDevice | None) -> str:
         return "-"
     pct = f"{d.sync_percent:.1f}%" if d.sync_percent is not None else "?%"
     speed = f" {d.speed_kib_s / 1024:.1f} MiB/s" if d.speed_kib_s else ""
-    return f"{d.cs} {pct}{speed}" + (f" {d.finish} left" if d.finish else "")
+    return f"{pct}{speed}" + (f", {d.finish} left" if d.finish else "")  # the state is on the row above
 
 
 def _oos(d: DrbdDevice | None) -> str:
@@ -197,7 +197,7 @@ def rows(ps: PairState) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = [("", *(n.node + (" (master)" if n.node == w.master else "") for n in ps.nodes))]
 
     def row(label: str, cell: Any) -> None:
-        out.append((label, *(n.error if n.error and label == "DRBD role" else ("" if n.error else cell(n))
+        out.append((label, *(("NOT REACHABLE" if label == "DRBD role" else "") if n.error else cell(n)
                              for n in ps.nodes)))
 
     row("DRBD role", lambda n: n.role if n.drbd_loaded else "DRBD not loaded")
@@ -226,6 +226,9 @@ def text(ps: PairState, width: int = 80) -> list[str]:
     holders = ps.vip_holders
     on = ", ".join(ps.serving) or "no node"
     lines.append(f"resources on {on}; {ps.watched.vip} on {', '.join(holders) or 'no node'}")
+    for n in ps.nodes:
+        if n.error:
+            lines += textwrap.wrap(f"! {n.node}: {n.error}", width, subsequent_indent="  ")
     for warning in ps.warnings:
         lines += textwrap.wrap("! " + warning, width, subsequent_indent="  ")
     return lines

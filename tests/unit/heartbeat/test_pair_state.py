@@ -99,7 +99,7 @@ def test_a_healthy_pair() -> None:
 
 def test_a_resync_in_progress() -> None:
     t = table(state(out(SYNCING_1, MOUNTED, VIP, RUNNING, "all\nrc=0\n", ANSWERS), STANDBY))
-    assert t["resync"][0] == "SyncSource 43.8% 24.0 MiB/s 0:00:01 left"
+    assert t["resync"][0] == "43.8% 24.0 MiB/s, 0:00:01 left"
     assert t["out of sync"][0] == "39.0 MiB"  # 39896 KiB
     assert t["disks"][0] == "UpToDate/Inconsistent"
 
@@ -108,7 +108,7 @@ def test_drbd9_json_after_the_version_line() -> None:
     body = "version: 9.2.8 (api:2/proto:86-122)\n" + (CAPTURES / "drbd9-status-syncing.json").read_text()
     t = table(state(out(body, MOUNTED, VIP, RUNNING, "all\nrc=0\n", ANSWERS), STANDBY))
     assert t["DRBD role"][0] == "Primary"
-    assert t["resync"][0].startswith("SyncSource 57.")
+    assert t["resync"][0].startswith("57.") and t["connection"][0] == "SyncSource"
     assert t["out of sync"][0] == "27.0 MiB"  # 27608 KiB
 
 
@@ -133,13 +133,15 @@ def test_a_dead_node_and_a_silent_service() -> None:
                                              RUNNING, "all\nrc=0\n", REFUSED), W, CONDITIONS),
                      offline("node2", "lost the SSH connection to node2 (Connection refused)")], W)
     t = table(ps)
-    assert t["DRBD role"] == ("Primary", "lost the SSH connection to node2 (Connection refused)")
+    assert t["DRBD role"] == ("Primary", "NOT REACHABLE")
+    assert "! node2: lost the SSH connection to node2 (Connection refused)" in text(ps)
     assert t["Heartbeat"] == ("running, holds all", "")
     assert t["apache2"] == ("NOT ANSWERING", "")
     assert ps.banner == ""  # half the pair unknown: no verdict on a split-brain
     assert ps.warnings == ("apache2 does not answer on node1, which holds the address: no answer yet "
                            "(port 80): health: line 1: /dev/tcp/127.0.0.1/80: Connection refused",)
-    assert ps.to_json()["nodes"]["node2"] == {"node": "node2", "error": t["DRBD role"][1]}
+    assert ps.to_json()["nodes"]["node2"] == {"node": "node2", "error": "lost the SSH connection to node2 "
+                                                                          "(Connection refused)"}
 
 
 def test_heartbeat_stopped_and_no_address_anywhere() -> None:
@@ -209,3 +211,34 @@ def test_watch_refreshes_at_most_once_a_second(count: int) -> None:
     assert [e.probes for e in exs.values()] == [count, count]  # one probe per node and refresh
     assert stop.waited == [0.75] * (count - 1)  # the rest of the second, after a read that took 0.25 s
     assert shown[-1].serving == ["node1"]
+
+
+class Hung(Canned):
+    """A node that does not answer until released (its power cut, the link gone)."""
+
+    def __init__(self, node: str, result: Result) -> None:
+        super().__init__(node, result)
+        self.release = threading.Event()
+
+    def probe(self, argv: object, *, timeout: float = 30.0) -> Result:
+        self.probes += 1
+        self.release.wait(10)
+        return self.result
+
+
+def test_a_hung_node_does_not_freeze_the_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    import wizard.flow.watch as watch_mod
+
+    monkeypatch.setattr(watch_mod, "WAIT_S", 0.05)
+    hung = Hung("node1", ACTIVE)
+    pw = PairWatch({"node1": hung, "node2": Canned("node2", STANDBY)}, W)  # type: ignore[dict-item]
+    try:
+        for _ in range(2):
+            ps = pw.read()
+            assert ps.nodes[0].error.startswith("no answer for") and ps.nodes[1].role == "Secondary"
+        assert hung.probes == 1  # never a second probe while the first is out
+        hung.release.set()
+        pw._flying["node1"].thread.join(5)
+        assert pw.read().nodes[0].role == "Primary"
+    finally:
+        hung.release.set()
