@@ -54,6 +54,7 @@ class WizardApp(App[int]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
+        Binding("ctrl+s", "status", "Status"),
     ]
 
     def __init__(self, *, dry_run: bool, answers: str | None, journal_dir: str | None,
@@ -154,6 +155,16 @@ class WizardApp(App[int]):
         from screens.modals import HostKeyModal
 
         return bool(self.ask_from_thread(lambda: HostKeyModal(label, prints)))
+
+    # --- the pair's status, over any screen -------------------------------------------------------------
+    def action_status(self) -> None:
+        from textual.screen import ModalScreen
+
+        from screens.status import StatusScreen
+
+        if isinstance(self.screen, StatusScreen | ModalScreen):  # a question waits for its answer first
+            return
+        self.push_screen(StatusScreen())
 
     # --- help, theme, quit ----------------------------------------------------------------------------
     def action_toggle_theme(self) -> None:

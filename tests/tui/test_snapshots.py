@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, RichLog
-from tuikit import goto, local_answers, screen_text, until
+from tuikit import goto, local_answers, pair_fixture, screen_text, until
 
 from screens.modals import ConfirmModal, FailureModal, HelpModal, HostKeyModal
 from wizard.core.journal import Journal
@@ -194,3 +194,17 @@ def test_help_modal(snap_compare, make_app, snap_journal) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpModal) and pilot.app.screen.ready)
 
     assert snap_compare(make_app(journal_dir=snap_journal), terminal_size=SIZE, run_before=_at("disks", helped))
+
+
+def test_status_of_the_pair(snap_compare, make_app, fake_core, snap_journal, tmp_path: Path) -> None:
+    """The live view over the Nodes screen (ctrl+s), the pair healthy; a fixed state, refreshed."""
+    from screens.status import StatusScreen
+
+    fake_core.pair = pair_fixture()
+
+    async def status(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(pilot.app.screen, StatusScreen) and pilot.app.screen.refreshes >= 1)
+
+    app = make_app(journal_dir=snap_journal, answers=local_answers(tmp_path))
+    assert snap_compare(app, terminal_size=SIZE, run_before=_at("nodes", status))

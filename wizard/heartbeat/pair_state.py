@@ -213,22 +213,29 @@ def rows(ps: PairState) -> list[tuple[str, ...]]:
     return out
 
 
+def table(ps: PairState, width: int = 80) -> list[str]:
+    """The rows as aligned lines of at most ``width`` characters, and where the resources run."""
+    col = max(10, (width - 14) // 2)
+    lines = [(f"{label[:13]:<14}" + "".join(f"{c[:col - 1]:<{col}}" for c in cells)).rstrip()
+             for label, *cells in rows(ps)]
+    on = ", ".join(ps.serving) or "no node"
+    lines.append(f"resources on {on}; {ps.watched.vip} on {', '.join(ps.vip_holders) or 'no node'}")
+    return lines
+
+
+def notes(ps: PairState) -> list[str]:
+    """What needs a look, one sentence each: a node not read, then the warnings."""
+    return [f"{n.node}: {n.error}" for n in ps.nodes if n.error] + list(ps.warnings)
+
+
 def text(ps: PairState, width: int = 80) -> list[str]:
-    """The view as lines of at most ``width`` characters: the banner first, then the table, then warnings."""
+    """The view as lines of at most ``width`` characters: the banner first, then the table, then the notes."""
     import textwrap
 
     lines: list[str] = []
     if ps.banner:
         lines += textwrap.wrap("!! " + ps.banner, width, subsequent_indent="   ")
-    col = max(10, (width - 14) // 2)
-    for label, *cells in rows(ps):
-        lines.append((f"{label[:13]:<14}" + "".join(f"{c[:col - 1]:<{col}}" for c in cells)).rstrip())
-    holders = ps.vip_holders
-    on = ", ".join(ps.serving) or "no node"
-    lines.append(f"resources on {on}; {ps.watched.vip} on {', '.join(holders) or 'no node'}")
-    for n in ps.nodes:
-        if n.error:
-            lines += textwrap.wrap(f"! {n.node}: {n.error}", width, subsequent_indent="  ")
-    for warning in ps.warnings:
-        lines += textwrap.wrap("! " + warning, width, subsequent_indent="  ")
+    lines += table(ps, width)
+    for note in notes(ps):
+        lines += textwrap.wrap("! " + note, width, subsequent_indent="  ")
     return lines
