@@ -32,6 +32,7 @@ FLOW: list[tuple[str, str, str, str]] = [
     ("heartbeat", "screens.heartbeat", "HeartbeatScreen", "Heartbeat timing"),
     ("review", "screens.review", "ReviewScreen", "Review"),
     ("run", "screens.run", "RunScreen", "Run"),
+    ("failover", "screens.failover", "FailoverScreen", "Failover test"),
     ("done", "screens.done", "DoneScreen", "Done"),
 ]
 NAMES = [f[0] for f in FLOW]

@@ -224,7 +224,7 @@ class Core:
         return link_speed(session.executors.get(session.spec.master), address)
 
     # --- the pair, live (worker threads) ----------------------------------------------------------------
-    def watch_answers(self, st: WizardState) -> str:
+    def pair_answers(self, st: WizardState) -> str:
         """The answers of the pair to watch: the last run's (its journal), else the ones the wizard started
         from; "" when there are none."""
         j = self.journal(st.journal_dir)
@@ -244,6 +244,25 @@ class Core:
             watch(pair, show, stop=stop)
         finally:
             pair.close()
+
+    # --- the failover drill (worker threads) ---------------------------------------------------------------
+    def open_drill(self, answers: str, st: WizardState, ask: AskHostKey | None, say: Callable[[str], None]) -> Any:
+        """``wizard.failover.drill.Drill`` for the pair: this node and the peer over one SSH connection."""
+        from wizard.flow.drill import open_drill
+
+        return open_drill(answers, self._options(st, ask, dry_run=False), say)
+
+    def drill_roles(self, drill: Any) -> tuple[str, str]:
+        """(the node serving, the one standing by), read-only; a plain error when the pair is not in shape."""
+        return tuple(drill.roles())  # type: ignore[return-value]
+
+    def run_drill(self, drill: Any, mode: str) -> Any:
+        """graceful | hard | back: the Measurement (phases, RTO, writes), the report appended on this node."""
+        return drill.run(mode)
+
+    def close_drill(self, drill: Any) -> None:
+        for ex in drill.executors.values():
+            ex.close()
 
     # --- the plan, the answers file, the run ----------------------------------------------------------
     def review_session(self, st: WizardState, ask: AskHostKey | None) -> Any:

@@ -57,7 +57,7 @@ class DoneScreen(WizardScreen):
         self.query_one("#next").focus()
 
     def action_back(self) -> None:
-        self.wapp.go("run")
+        self.wapp.go("failover")
 
     def action_next(self) -> None:
         self.app.exit(0)

@@ -75,7 +75,7 @@ class StatusScreen(Screen[None]):
     def _watch(self) -> None:
         app, st = self.wapp, self.wapp.st
         core = app.core
-        answers = core.watch_answers(st)
+        answers = core.pair_answers(st)
         if not answers:
             app.call_from_thread(self.fail, f"No pair to watch yet: the status view reads the answers of the last "
                                             f"run, and there is no journal in {st.journal_dir}. Set the pair up "

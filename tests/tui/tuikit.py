@@ -41,6 +41,9 @@ class FakeCore(Core):
         self.installed: list[tuple[str, str]] = []
         self.pair: Any = None  # the PairState a watch shows (None: the real opening, which refuses the demo)
         self.watches: list[FakePair] = []
+        self.drills: list[FakeDrill] = []
+        self.drill_error = ""  # the sentence the next drill fails with ("" = it passes)
+        self.serving = ["server1", "server2"]  # (serving, standing by): each drill swaps them
 
     def local_name(self) -> str:
         return "server1"
@@ -112,6 +115,11 @@ class FakeCore(Core):
         self.watches.append(FakePair(self.pair))
         return self.watches[-1]
 
+    # the failover drill, stubbed at the flow boundary: what it says, then its measurement
+    def open_drill(self, answers: str, st: Any, ask: Any, say: Any) -> Any:
+        self.drills.append(FakeDrill(say, self.drill_error, self.serving))
+        return self.drills[-1]
+
     # the run, scripted: the same events the engine publishes, the same confirmations, a failure
     def run_session(self, st: Any, ask: Any) -> Any:
         return self.review_session(st, ask)
@@ -165,6 +173,41 @@ class FakePair:
 
     def close(self) -> None:
         self.closed = True
+
+
+class FakeDrill:
+    """The drill's surface the screen uses: roles, run (speaking as the real one does), the executors closed."""
+
+    def __init__(self, say: Any, error: str, serving: list[str]) -> None:
+        self.say, self.error, self.runs, self.executors = say, error, [], {}  # type: ignore[var-annotated]
+        self.serving = serving  # the pair's, shared by every drill of a test
+        self.release: Any = None  # a threading.Event the hard drill waits on ("the power cut")
+
+    def roles(self) -> tuple[str, str]:
+        return self.serving[0], self.serving[1]
+
+    def run(self, mode: str) -> Any:
+        from wizard.errors import WizardError
+        from wizard.failover.result import Measurement, Phase
+
+        self.runs.append(mode)
+        src, dst = self.serving
+        self.say(f"Arming the watcher on {dst} (it measures the takeover there) ...")
+        if self.error:
+            raise WizardError(self.error)
+        if mode == "hard":
+            self.say(f"Now cut {src}'s power (pull the plug, or stop the VM). Waiting up to 600 s for the "
+                     f"takeover on {dst} ...")
+            if self.release is not None:
+                self.release.wait(10)
+        else:
+            self.say(f"{src} hands everything over to {dst} (hb_standby all) ...")
+        phases = (Phase("detection", 0.4), Phase("DRBD Primary", 1.2), Phase("mounted", 1.5),
+                  Phase("service address up", 1.9), Phase("apache2 answering", 3.1))
+        writes = {"acked": 812, "present": 815, "missing_count": 0, "missing": []} if mode == "hard" else None
+        m = Measurement(mode, src, dst, "Heartbeat", f"{src} asked to hand everything over", phases, 3.1, writes)
+        self.serving.reverse()
+        return m
 
 
 def pair_fixture(*, split_brain: bool = False) -> Any:
