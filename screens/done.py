@@ -57,7 +57,8 @@ class DoneScreen(WizardScreen):
         self.query_one("#next").focus()
 
     def action_back(self) -> None:
-        self.wapp.go("failover")
+        o = self.st.outcome
+        self.wapp.go("failover" if o is not None and not o.dry_run and not o.stopped else "run")
 
     def action_next(self) -> None:
         self.app.exit(0)
