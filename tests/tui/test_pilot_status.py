@@ -83,18 +83,6 @@ async def test_the_demo_is_never_watched(make_app) -> None:
         assert "demo" in app.screen.failed and "real servers" in app.screen.failed
 
 
-async def test_not_over_a_question(make_app, fake_core, tmp_path: Path) -> None:
-    fake_core.pair = pair_fixture()
-    app = make_app(answers=local_answers(tmp_path))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.screen.ready)
-        await pilot.press("f1")
-        await until(pilot, lambda: isinstance(app.screen, HelpModal))
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpModal) and not fake_core.watches
-
-
 async def test_welcome_offers_the_status_of_a_set_up_pair(make_app, fake_core, tmp_path: Path) -> None:
     jd = tmp_path / "journal"
     _set_up_journal(jd, local_answers(tmp_path))
@@ -119,11 +107,18 @@ async def test_welcome_without_a_set_up_pair_has_no_offer(make_app, tmp_path: Pa
         assert not app.screen.query_one("#status").display
 
 
-async def test_help_over_the_status(make_app, fake_core, tmp_path: Path) -> None:
+async def test_not_over_a_question_and_help_over_it(make_app, fake_core, tmp_path: Path) -> None:
     fake_core.pair = pair_fixture()
     app = make_app(answers=local_answers(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.screen.ready)
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpModal))
+        await pilot.press("ctrl+s")  # a question (here: the help) is answered first
+        await pilot.pause()
+        assert isinstance(app.screen, HelpModal) and not fake_core.watches
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, HelpModal))
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, StatusScreen))
         await pilot.press("f1")
