@@ -101,7 +101,7 @@ def open_watch(answers: str | Path, options: Options) -> PairWatch:
     spec, _ = load_answers(answers)
     if spec.demo:
         raise WizardError("these answers are the tutorial's demo (demo = true): a watch needs your real servers")
-    _, executors = connect(spec, options)
+    _, executors = connect(spec, options, "`ha-wizard status --watch`")
     ordered: dict[str, Executor] = {n.name: DryRunExecutor(n.name, executors[n.name]) for n in spec.nodes}
     return PairWatch(ordered, watched_of(answers))
 

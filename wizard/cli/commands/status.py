@@ -152,7 +152,17 @@ def watch_pair(args: argparse.Namespace) -> int:
         print(("\x1b[H\x1b[2J" + body) if tty else body + "\n", flush=True)
 
     try:
-        pw = open_watch(answers_or_journal(args), options_from(args, dry_run=True))
+        answers = answers_or_journal(args)
+    except WizardError:
+        from wizard.core.journal import Journal
+
+        journal_dir = args.journal_dir or "/var/lib/ha-wizard"
+        if Journal.open(journal_dir).exists:
+            raise  # its own sentence: the answers it names are gone, or it names none
+        raise WizardError(f"no pair to watch: no answers given and no journal in {journal_dir}; pass --answers "
+                          "FILE (the answers the pair was set up with)") from None
+    try:
+        pw = open_watch(answers, options_from(args, dry_run=True))
     except KeyboardInterrupt:
         return 0
     try:
