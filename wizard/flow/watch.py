@@ -67,6 +67,7 @@ class PairWatch:
         """Both nodes, now: one probe each over the connections opened once (never a second probe of a node
         while its last one is still out: a node that does not answer is shown so, the other one refreshed)."""
         argv = pair_probe(self.watched.checks)
+        stuck = set(self._flying)  # still out since an earlier refresh: not waited for again
         for name in self.executors:
             if name not in self._flying:
                 self._flying[name] = self._start(name, argv)
@@ -74,7 +75,7 @@ class PairWatch:
         states = []
         for name in self.executors:
             p = self._flying[name]
-            p.thread.join(max(0.0, deadline - self.clock()))
+            p.thread.join(0 if name in stuck else max(0.0, deadline - self.clock()))
             if p.thread.is_alive():
                 states.append(offline(name, f"no answer for {self.clock() - p.started:.0f} s"))
                 continue

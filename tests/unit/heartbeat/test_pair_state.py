@@ -233,10 +233,15 @@ def test_a_hung_node_does_not_freeze_the_other(monkeypatch: pytest.MonkeyPatch) 
     hung = Hung("node1", ACTIVE)
     pw = PairWatch({"node1": hung, "node2": Canned("node2", STANDBY)}, W)  # type: ignore[dict-item]
     try:
-        for _ in range(2):
+        for _ in range(3):
             ps = pw.read()
             assert ps.nodes[0].error.startswith("no answer for") and ps.nodes[1].role == "Secondary"
         assert hung.probes == 1  # never a second probe while the first is out
+        monkeypatch.setattr(watch_mod, "WAIT_S", 600.0)  # a node already stuck is not waited for again
+        later = threading.Thread(target=pw.read, daemon=True)
+        later.start()
+        later.join(30)
+        assert not later.is_alive()
         hung.release.set()
         pw._flying["node1"].thread.join(5)
         assert pw.read().nodes[0].role == "Primary"

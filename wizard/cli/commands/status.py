@@ -127,6 +127,7 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
 
 def watch_pair(args: argparse.Namespace) -> int:
     """Refresh until Ctrl+C (exit 0) or --count refreshes; the view redrawn in place on a terminal."""
+    import shutil
     import time
 
     from wizard.cli.commands.common import answers_or_journal
@@ -141,6 +142,7 @@ def watch_pair(args: argparse.Namespace) -> int:
         raise WizardError(f"--count {args.count}: give a number of refreshes, 1 or more (0 = until Ctrl+C)",
                           exit_code=2)
     tty = sys.stdout.isatty() and not args.json
+    width = max(60, shutil.get_terminal_size((80, 24)).columns) if tty else 80
 
     def show(ps: PairState) -> None:
         if args.json:
@@ -148,7 +150,7 @@ def watch_pair(args: argparse.Namespace) -> int:
             return
         head = (f"ha-wizard status --watch · {ps.watched.resource} · {time.strftime('%H:%M:%S')} "
                 f"· every second, Ctrl+C ends")
-        body = "\n".join([head, *text(ps)])
+        body = "\n".join([head, *text(ps, width)])
         print(("\x1b[H\x1b[2J" + body) if tty else body + "\n", flush=True)
 
     try:
