@@ -82,6 +82,8 @@ async def test_hard_drill_says_what_to_do_and_waits(make_app, fake_core, tmp_pat
         assert "812 acknowledged writes, every one present on server2" in text_of(app, "#result")
         await pilot.click("#next")
         await until(pilot, lambda: app.screen.NAME == "done" and app.screen.ready)
+        assert "Failover test: hard failover server1 -> server2: RTO 3.1 s" in screen_text(app)
+        assert "ha-wizard status --watch" in screen_text(app)
 
 
 async def test_not_confirmed_moves_nothing(make_app, fake_core, tmp_path: Path) -> None:
