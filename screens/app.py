@@ -32,6 +32,7 @@ FLOW: list[tuple[str, str, str, str]] = [
     ("heartbeat", "screens.heartbeat", "HeartbeatScreen", "Heartbeat timing"),
     ("review", "screens.review", "ReviewScreen", "Review"),
     ("run", "screens.run", "RunScreen", "Run"),
+    ("failover", "screens.failover", "FailoverScreen", "Failover test"),
     ("done", "screens.done", "DoneScreen", "Done"),
 ]
 NAMES = [f[0] for f in FLOW]
@@ -54,6 +55,7 @@ class WizardApp(App[int]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
+        Binding("ctrl+s", "status", "Status"),
     ]
 
     def __init__(self, *, dry_run: bool, answers: str | None, journal_dir: str | None,
@@ -154,6 +156,16 @@ class WizardApp(App[int]):
         from screens.modals import HostKeyModal
 
         return bool(self.ask_from_thread(lambda: HostKeyModal(label, prints)))
+
+    # --- the pair's status, over any screen -------------------------------------------------------------
+    def action_status(self) -> None:
+        from textual.screen import ModalScreen
+
+        from screens.status import StatusScreen
+
+        if isinstance(self.screen, StatusScreen | ModalScreen):  # a question waits for its answer first
+            return
+        self.push_screen(StatusScreen())
 
     # --- help, theme, quit ----------------------------------------------------------------------------
     def action_toggle_theme(self) -> None:

@@ -30,6 +30,7 @@ class JournalView:
     host: str = ""
     answers: str = ""  # the answers file the journal names
     problem: str = ""  # the journal is unreadable: the sentence saying so
+    pair_set_up: bool = False  # a run started Heartbeat: there is a pair to watch
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ class Core:
         if last is None:
             return JournalView(True, answers=j.answers)
         sid, rec = last
-        return JournalView(True, sid, rec.status, rec.detail, rec.host, j.answers)
+        set_up = any(k.startswith("heartbeat-start@") and r.status == "done" for k, r in j.steps.items())
+        return JournalView(True, sid, rec.status, rec.detail, rec.host, j.answers, pair_set_up=set_up)
 
     # --- the peer -----------------------------------------------------------------------------------
     def scan_peer(self, host: str, port: int, known_hosts: str | None) -> Any:
@@ -220,6 +222,47 @@ class Core:
         from wizard.nodes.discover import link_speed
 
         return link_speed(session.executors.get(session.spec.master), address)
+
+    # --- the pair, live (worker threads) ----------------------------------------------------------------
+    def pair_answers(self, st: WizardState) -> str:
+        """The answers of the pair to watch: the last run's (its journal), else the ones the wizard started
+        from; "" when there are none."""
+        j = self.journal(st.journal_dir)
+        return j.answers if j.answers and not j.problem else st.answers_source
+
+    def open_watch(self, answers: str, st: WizardState, ask: AskHostKey | None) -> Any:
+        """This node and the peer over one SSH connection, read-only (``wizard.flow.watch.PairWatch``)."""
+        from wizard.flow.watch import open_watch
+
+        return open_watch(answers, self._options(st, ask, dry_run=True))
+
+    def watch(self, pair: Any, show: Callable[[Any], None], stop: Any) -> None:
+        """Refresh ``show(PairState)`` at most once a second until ``stop`` is set; then close the watch."""
+        from wizard.flow.watch import watch
+
+        try:
+            watch(pair, show, stop=stop)
+        finally:
+            pair.close()
+
+    # --- the failover drill (worker threads) ---------------------------------------------------------------
+    def open_drill(self, answers: str, st: WizardState, ask: AskHostKey | None, say: Callable[[str], None]) -> Any:
+        """``wizard.failover.drill.Drill`` for the pair: this node and the peer over one SSH connection."""
+        from wizard.flow.drill import open_drill
+
+        return open_drill(answers, self._options(st, ask, dry_run=False), say)
+
+    def drill_roles(self, drill: Any) -> tuple[str, str]:
+        """(the node serving, the one standing by), read-only; a plain error when the pair is not in shape."""
+        return tuple(drill.roles())  # type: ignore[return-value]
+
+    def run_drill(self, drill: Any, mode: str) -> Any:
+        """graceful | hard | back: the Measurement (phases, RTO, writes), the report appended on this node."""
+        return drill.run(mode)
+
+    def close_drill(self, drill: Any) -> None:
+        for ex in drill.executors.values():
+            ex.close()
 
     # --- the plan, the answers file, the run ----------------------------------------------------------
     def review_session(self, st: WizardState, ask: AskHostKey | None) -> Any:

@@ -43,9 +43,12 @@ class DoneScreen(WizardScreen):
             dev, mp = st.raw["drbd"].get("device"), st.raw["storage"].get("mount_point")
             nxt = [f"Check the mirror: `cat /proc/drbd` shows Connected and UpToDate/UpToDate; {dev} is "
                    f"mounted on {mp} on the master only.",
-                   "The chosen services run from the replicated disk on the master and the Heartbeat files "
-                   "are written on both nodes; starting Heartbeat and the failover test come with later "
-                   "versions of the wizard (the tutorial's later sections show them by hand)."]
+                   "Watch the pair: Ctrl+S here, or `ha-wizard status --watch`. Test the failover: the previous "
+                   "screen, or `ha-wizard failover-test --graceful|--hard|--back`. Interrupted: `ha-wizard resume`."]
+            if st.drills:
+                from wizard.failover.result import summary
+
+                nxt.insert(0, "Failover test: " + summary(st.drills[-1]).splitlines()[0])
         if st.demo:
             nxt.append("These were the tutorial's demo answers: copy them, put in your own servers, and "
                        "remove the 'demo' line before a real run.")
@@ -57,7 +60,8 @@ class DoneScreen(WizardScreen):
         self.query_one("#next").focus()
 
     def action_back(self) -> None:
-        self.wapp.go("run")
+        o = self.st.outcome
+        self.wapp.go("failover" if o is not None and not o.dry_run and not o.stopped else "run")
 
     def action_next(self) -> None:
         self.app.exit(0)

@@ -55,14 +55,17 @@ class ConfirmModal(_Modal):
 
     CANCEL = False
 
-    def __init__(self, token: str, message: str, host: str) -> None:
+    def __init__(self, token: str, message: str, host: str, *, title: str = "",
+                 after: str = "This cannot be undone.") -> None:
         super().__init__()
         self.token, self.message, self.host = token, message, host
+        self.title_text = title or f"Destructive step on {host}"
+        self.after = after  # what the admin should know besides (a drill: how to move everything back)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog danger"):
-            yield Static(line(f"Destructive step on {self.host}", "bold $text-error"), classes="dialog-title")
-            yield Static(line(f"{self.message}.\nThis cannot be undone."))
+            yield Static(line(self.title_text, "bold $text-error"), classes="dialog-title")
+            yield Static(line(f"{self.message}.\n{self.after}"))
             yield Static(line(f"Type '{self.token}' to go ahead, or press Esc to stop:"))
             yield Input(placeholder=self.token, id="token")
             yield Static(id="confirm-error")

@@ -288,5 +288,6 @@ class RunScreen(WizardScreen):
 
     def action_next(self) -> None:
         if not self.running and not self.query_one("#next").disabled:
-            self.wapp.go("done")
+            o = self.st.outcome  # a pair that was set up for real is tested next; anything else is summed up
+            self.wapp.go("failover" if o is not None and not o.dry_run and not o.stopped else "done")
 

@@ -44,6 +44,7 @@ class WizardState:
     saved_to: str = ""  # where the answers were saved, once they were
     known_hosts: str | None = None  # a private copy in dry-run, None = ~/.ssh/known_hosts
     outcome: RunOutcome | None = None
+    drills: list[Any] = field(default_factory=list)  # the failover drills' measurements (wizard.failover.result)
     # read-only facts gathered by the screens' workers, by role ("master" / "peer")
     facts: dict[str, Any] = field(default_factory=dict)
     probe: Any = None  # the read-only (dry-run) Session used for facts

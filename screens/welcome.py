@@ -39,6 +39,7 @@ class WelcomeScreen(WizardScreen):
         yield Static(id="journal")
         with Horizontal(id="resume-row"):
             yield Button("Resume where it stopped", id="resume", variant="warning")
+            yield Button("Watch the pair (ctrl+s)", id="status")
 
     def load(self) -> None:
         st = self.st
@@ -57,8 +58,14 @@ class WelcomeScreen(WizardScreen):
         j = self.wapp.core.journal(st.journal_dir)
         resume = self.query_one("#resume", Button)
         self.query_one("#resume-row").display = j.exists and not j.problem
+        self.query_one("#status", Button).display = j.pair_set_up
         if j.problem:
             self.say("#journal", j.problem, "$text-error")
+        elif j.pair_set_up:
+            self.say("#journal", f"A pair is set up (the run in {st.journal_dir} started Heartbeat; its last "
+                                 f"step: '{j.stopped_at}', {j.status}). Watch it live with ctrl+s, or resume to "
+                                 "re-check every step.", "bold $text-success")
+            self.query_one("#status", Button).focus()
         elif j.exists and j.stopped_at:
             why = f": {j.detail.splitlines()[0]}" if j.detail else ""
             self.say("#journal", f"A journal exists in {st.journal_dir}. The last run stopped at "
@@ -74,6 +81,9 @@ class WelcomeScreen(WizardScreen):
         if event.button.id == "resume":
             event.stop()
             self.resume()
+        elif event.button.id == "status":
+            event.stop()
+            self.wapp.action_status()
         else:
             super().on_button_pressed(event)
 

@@ -40,7 +40,7 @@ async def test_welcome_then_forward_and_back(make_app) -> None:
         assert "never contacted" in screen_text(app)
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.screen.NAME == "nodes" and app.screen.ready)
-        assert "Step 2 of 10: Nodes" in screen_text(app)
+        assert "Step 2 of 11: Nodes" in screen_text(app)
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.screen.NAME == "disks" and app.screen.ready)
         await pilot.press("escape")

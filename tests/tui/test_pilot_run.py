@@ -92,6 +92,9 @@ async def test_run_confirms_shows_progress_and_recovers(make_app, fake_core, tmp
         await until(pilot, lambda: "Finished:" in screen_text(app), what="the end of the run")
         assert fake_core.applied[-1][0] == "mount"  # retried from the failed step
         await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.screen.NAME == "failover" and app.screen.ready)  # a real run: the drill next
+        assert not app.screen.query_one("#graceful").disabled
+        await pilot.press("ctrl+n")
         await until(pilot, lambda: app.screen.NAME == "done" and app.screen.ready)
         assert "not built yet" in screen_text(app) and app.st.saved_to in screen_text(app)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, RichLog
-from tuikit import goto, local_answers, screen_text, until
+from tuikit import goto, local_answers, pair_fixture, screen_text, until
 
 from screens.modals import ConfirmModal, FailureModal, HelpModal, HostKeyModal
 from wizard.core.journal import Journal
@@ -194,3 +194,47 @@ def test_help_modal(snap_compare, make_app, snap_journal) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpModal) and pilot.app.screen.ready)
 
     assert snap_compare(make_app(journal_dir=snap_journal), terminal_size=SIZE, run_before=_at("disks", helped))
+
+
+def test_status_of_the_pair(snap_compare, make_app, fake_core, snap_journal, tmp_path: Path) -> None:
+    """The live view over the Nodes screen (ctrl+s), the pair healthy; a fixed state, refreshed."""
+    from screens.status import StatusScreen
+
+    fake_core.pair = pair_fixture()
+
+    async def status(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(pilot.app.screen, StatusScreen) and pilot.app.screen.refreshes >= 1)
+
+    app = make_app(journal_dir=snap_journal, answers=local_answers(tmp_path))
+    assert snap_compare(app, terminal_size=SIZE, run_before=_at("nodes", status))
+
+
+def test_failover_after_a_graceful_drill(snap_compare, make_app, fake_core, snap_journal, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drill stubbed at the flow boundary: its lines, then the result table; failback offered."""
+    from screens.state import RunOutcome
+
+    monkeypatch.setattr("screens.failover.clock", lambda: 100.0)  # every line "0.0 s" after the start
+
+    async def drill(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        await pilot.click("#graceful")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.ready)
+        app.screen.query_one("#token", Input).value = "server1"
+        await pilot.press("enter")
+        await until(pilot, lambda: app.st.drills and not app.screen.query_one("#fail-back").disabled)
+
+    async def real_run(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.st.outcome = RunOutcome(done=["heartbeat-start@server1"])
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await until(pilot, lambda: pilot.app.screen.ready)
+        await real_run(pilot)
+        await goto(pilot.app, pilot, "failover")
+        await drill(pilot)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    app = make_app(dry_run=False, journal_dir=snap_journal, answers=local_answers(tmp_path))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -82,17 +82,17 @@ def pane() -> Iterator[Pane]:
 def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> None:
     journal = tmp_path / "journal"
     pane.start(journal, "--answers", "examples/tutorial.toml")
-    pane.wait("Step 1 of 10: Welcome", "DRY RUN", "Set up a DRBD + Heartbeat pair")
+    pane.wait("Step 1 of 11: Welcome", "DRY RUN", "Set up a DRBD + Heartbeat pair")
     pane.wait("192.168.1.x servers are never contacted", "f1 Help", "^q Quit")
 
     steps = [
-        ("Step 2 of 10: Nodes", "SSH address     192.168.1.2", "never contacted"),
-        ("Step 3 of 10: Disks", "server2 disk", "/dev/sda5"),
-        ("Step 4 of 10: Hosts", "server1", "192.168.1.5"),
-        ("Step 5 of 10: DRBD tuning", "Protocol", "C: write done when both disks have it"),
-        ("Step 6 of 10: Services", "sendmail", "server2: not contacted"),
-        ("Step 7 of 10: Heartbeat timing", "tutorial: keepalive 2", "two minutes of silence"),
-        ("Step 8 of 10: Review", "DRY RUN — nothing will be changed", "[server1] /etc/hosts"),
+        ("Step 2 of 11: Nodes", "SSH address     192.168.1.2", "never contacted"),
+        ("Step 3 of 11: Disks", "server2 disk", "/dev/sda5"),
+        ("Step 4 of 11: Hosts", "server1", "192.168.1.5"),
+        ("Step 5 of 11: DRBD tuning", "Protocol", "C: write done when both disks have it"),
+        ("Step 6 of 11: Services", "sendmail", "server2: not contacted"),
+        ("Step 7 of 11: Heartbeat timing", "tutorial: keepalive 2", "two minutes of silence"),
+        ("Step 8 of 11: Review", "DRY RUN — nothing will be changed", "[server1] /etc/hosts"),
     ]
     for needles in steps:
         pane.keys("C-n")
@@ -100,13 +100,18 @@ def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> No
         assert len(screen.splitlines()) <= 24 and max(len(ln) for ln in screen.splitlines()) <= 80
 
     pane.keys("F1")
-    pane.wait("Help: Step 8 of 10: Review", "dry-run")
+    pane.wait("Help: Step 8 of 11: Review", "dry-run")
     pane.keys("Escape")
     pane.wait_gone("Help: Step 8")
     pane.keys("Escape")  # back to Heartbeat, then forward again: answers are kept
-    pane.wait("Step 7 of 10: Heartbeat timing")
+    pane.wait("Step 7 of 11: Heartbeat timing")
     pane.keys("C-n")
-    pane.wait("Step 8 of 10: Review", f"{planned_steps()} steps")
+    pane.wait("Step 8 of 11: Review", f"{planned_steps()} steps")
+    # the pair's status over any screen: the demo's servers are never contacted, it says so
+    pane.keys("C-s")
+    pane.wait("Status of the pair", "demo", "real servers")
+    pane.keys("Escape")
+    pane.wait("Step 8 of 11: Review")
 
     # quit half-way: nothing was run, so no journal yet
     pane.keys("C-q")
@@ -124,7 +129,7 @@ def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> No
     screen = pane.wait("A journal exists", "stopped at", "Resume where it stopped")
     assert "'create-md@server1' on server1 (failed: not confirmed" in " ".join(screen.split())
     pane.keys("Enter")  # Resume has the focus
-    pane.wait("Step 8 of 10: Review", "DRY RUN — nothing will be changed")
+    pane.wait("Step 8 of 11: Review", "DRY RUN — nothing will be changed")
     pane.keys("C-q")
     pane.wait("Quit ha-wizard?")
     pane.keys("Enter")

@@ -39,6 +39,11 @@ class FakeCore(Core):
         self.login_ok = False
         self.keys_known = False
         self.installed: list[tuple[str, str]] = []
+        self.pair: Any = None  # the PairState a watch shows (None: the real opening, which refuses the demo)
+        self.watches: list[FakePair] = []
+        self.drills: list[FakeDrill] = []
+        self.drill_error = ""  # the sentence the next drill fails with ("" = it passes)
+        self.serving = ["server1", "server2"]  # (serving, standing by): each drill swaps them
 
     def local_name(self) -> str:
         return "server1"
@@ -103,6 +108,18 @@ class FakeCore(Core):
         s.notes.append(f"{spec.peer_node.name}: not contacted — not contacted in tests")
         return s
 
+    # the pair, live: a fixed state, read through the real refresh loop (``Core.watch``)
+    def open_watch(self, answers: str, st: Any, ask: Any) -> Any:
+        if self.pair is None:
+            return super().open_watch(answers, st, ask)
+        self.watches.append(FakePair(self.pair))
+        return self.watches[-1]
+
+    # the failover drill, stubbed at the flow boundary: what it says, then its measurement
+    def open_drill(self, answers: str, st: Any, ask: Any, say: Any) -> Any:
+        self.drills.append(FakeDrill(say, self.drill_error, self.serving))
+        return self.drills[-1]
+
     # the run, scripted: the same events the engine publishes, the same confirmations, a failure
     def run_session(self, st: Any, ask: Any) -> Any:
         return self.review_session(st, ask)
@@ -142,6 +159,91 @@ class FakeCore(Core):
             bus.publish(StepFinished(s.id, "done"))
             out.done.append(s.id)
         return out
+
+
+class FakePair:
+    """A watch that reads a fixed PairState; counts its reads and whether it was closed."""
+
+    def __init__(self, state: Any) -> None:
+        self.state, self.reads, self.closed = state, 0, False
+
+    def read(self) -> Any:
+        self.reads += 1
+        return self.state
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeDrill:
+    """The drill's surface the screen uses: roles, run (speaking as the real one does), the executors closed."""
+
+    def __init__(self, say: Any, error: str, serving: list[str]) -> None:
+        self.say, self.error, self.runs, self.executors = say, error, [], {}  # type: ignore[var-annotated]
+        self.serving = serving  # the pair's, shared by every drill of a test
+        self.release: Any = None  # a threading.Event the hard drill waits on ("the power cut")
+
+    def roles(self) -> tuple[str, str]:
+        return self.serving[0], self.serving[1]
+
+    def run(self, mode: str) -> Any:
+        from wizard.errors import WizardError
+        from wizard.failover.result import Measurement, Phase
+
+        self.runs.append(mode)
+        src, dst = self.serving
+        self.say(f"Arming the watcher on {dst} (it measures the takeover there) ...")
+        if self.error:
+            raise WizardError(self.error)
+        if mode == "hard":
+            self.say(f"Now cut {src}'s power (pull the plug, or stop the VM). Waiting up to 600 s for the "
+                     f"takeover on {dst} ...")
+            if self.release is not None:
+                self.release.wait(10)
+        else:
+            self.say(f"{src} hands everything over to {dst} (hb_standby all) ...")
+        phases = (Phase("detection", 0.4), Phase("DRBD Primary", 1.2), Phase("mounted", 1.5),
+                  Phase("service address up", 1.9), Phase("apache2 answering", 3.1))
+        writes = {"acked": 812, "present": 815, "missing_count": 0, "missing": []} if mode == "hard" else None
+        m = Measurement(mode, src, dst, "Heartbeat", f"{src} asked to hand everything over", phases, 3.1, writes)
+        self.serving.reverse()
+        return m
+
+
+def pair_fixture(*, split_brain: bool = False) -> Any:
+    """server1 serving (Primary, the disk, the address, apache2 answering), server2 standing by; or both
+    StandAlone after a logged split-brain."""
+    from wizard.core.actions import Check
+    from wizard.executors.result import Result
+    from wizard.flow import registry
+    from wizard.heartbeat.pair_state import Watched, node_state, pair_state
+    from wizard.services.health import CONNECT
+
+    w = Watched("r0", 0, "/dev/drbd0", "/replicated", "192.168.1.5", "server1", (
+        ("apache2", Check(("timeout", "5", "bash", "-c", CONNECT, "health", "80"), "service-answers", ("port 80",))),))
+    cs = "StandAlone" if split_brain else "Connected"
+    peer_ds = "DUnknown" if split_brain else "UpToDate"
+
+    def probe(roles: str, mounted: bool, vip: bool, holds: str, answers: bool) -> Result:
+        return Result(0, f"@@ha-wizard:drbd\nversion: 8.4.11 (api:1/proto:86-101)\n 0: cs:{cs} ro:{roles} "
+                         f"ds:UpToDate/{peer_ds} C r-----\n    ns:0 nr:0 dw:0 dr:0 al:8 bm:0 lo:0 pe:0 ua:0 ap:0 "
+                         "ep:1 wo:f oos:0\n@@ha-wizard:mounts\n"
+                         + ("/dev/drbd0 /replicated ext3 rw 0 0\n" if mounted else "")
+                         + "@@ha-wizard:addr\n"
+                         + ("2: eth0    inet 192.168.1.5/24 scope global secondary eth0\n" if vip else "")
+                         + "@@ha-wizard:hb\nHeartbeat is running on this machine.\nrc=0\n"
+                         + f"@@ha-wizard:rsc\n{holds}\nrc=0\n"
+                         + ("@@ha-wizard:klog\nblock drbd0: Split-Brain detected but unresolved, dropping "
+                            "connection!\n" if split_brain else "")
+                         + f"@@ha-wizard:health apache2\n{'' if answers else 'Connection refused'}\n"
+                         + f"rc={0 if answers else 1}\n")
+
+    c = registry.conditions()
+    other = "Primary/Unknown" if split_brain else "Secondary/Primary"
+    return pair_state([node_state("server1", probe("Primary/" + ("Unknown" if split_brain else "Secondary"),
+                                                   True, True, "all", True), w, c),
+                       node_state("server2", probe(other, split_brain, False, "all" if split_brain else "none",
+                                                   False), w, c)], w)
 
 
 def services_table(m: str, p: str) -> ServicesTable:

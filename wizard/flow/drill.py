@@ -33,14 +33,15 @@ def drbd_family_of(*executors: Executor) -> str:
                       "pair is not set up; run `ha-wizard apply` first")
 
 
-def connect(spec: Spec, options: Options) -> tuple[str, dict[str, Executor]]:
-    """(this node's name, {node: executor}): local for this node, SSH to the other."""
+def connect(spec: Spec, options: Options, purpose: str = "the drill") -> tuple[str, dict[str, Executor]]:
+    """(this node's name, {node: executor}): local for this node, SSH to the other. ``purpose`` names what
+    needs them in the sentence for a machine that is neither node."""
     local = LocalExecutor("this machine")
     here = local.probe(["uname", "-n"]).out.strip()
     names = [n.name for n in spec.nodes]
     if here not in names:
         raise WizardError(f"this machine is '{here}', not one of the answers' nodes ({', '.join(names)}): run "
-                          "the drill on one of them")
+                          f"{purpose} on one of them")
     local.node = here
     other = next(n for n in spec.nodes if n.name != here)
     remote = SshExecutor(other.name, other.ssh or other.address, user=other.ssh_user, port=other.ssh_port,

@@ -1,8 +1,10 @@
-"""ha-wizard status: every DRBD device on both nodes; or a saved /proc/drbd parsed, for support cases.
+"""ha-wizard status: every DRBD device on both nodes; or a saved /proc/drbd parsed, for support cases; or,
+with --watch, the whole pair live (DRBD, Heartbeat, the service address, each service's health).
 
 JSON shapes. Live: ``{"nodes": {"<name>": {"version": ..., "devices": [...]}}}``, with ``"error"`` in
 place of the state for a node that could not be read. Saved file (``--proc-drbd FILE``): the bare
-``{"version": ..., "devices": [...]}`` of that one file.
+``{"version": ..., "devices": [...]}`` of that one file. ``--watch --json``: one line per refresh,
+``wizard.heartbeat.pair_state.PairState.to_json``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from wizard.cli.commands.common import add_connection
 
 NAME = "status"
-HELP = "DRBD state on both nodes (or of a saved /proc/drbd with --proc-drbd FILE)"
+HELP = "DRBD state on both nodes (--watch: the whole pair live; --proc-drbd FILE: a saved /proc/drbd)"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -23,6 +25,10 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="the answers file (default: the one the last apply used, else this machine only)")
     add_connection(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--watch", "-w", action="store_true",
+                   help="both nodes live, refreshed every second over one SSH connection: DRBD, Heartbeat, "
+                        "the service address and each service's health (Ctrl+C ends)")
+    p.add_argument("--count", type=int, default=0, metavar="N", help="with --watch: stop after N refreshes")
     p.add_argument("--proc-drbd", metavar="FILE", help="parse this saved /proc/drbd (or `drbdadm status` text, "
                    "`drbdsetup status --json` or events2 output) instead of asking the nodes")
 
@@ -119,7 +125,65 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
         session.close()
 
 
+def watch_pair(args: argparse.Namespace) -> int:
+    """Refresh until Ctrl+C (exit 0) or --count refreshes; the view redrawn in place on a terminal."""
+    import shutil
+    import time
+
+    from wizard.cli.commands.common import answers_or_journal
+    from wizard.cli.show import options_from
+    from wizard.errors import WizardError
+    from wizard.flow.watch import open_watch, watch
+    from wizard.heartbeat.pair_state import PairState, text
+
+    if args.proc_drbd:
+        raise WizardError("--watch reads the nodes live; it cannot be combined with --proc-drbd FILE", exit_code=2)
+    if args.count < 0:
+        raise WizardError(f"--count {args.count}: give a number of refreshes, 1 or more (0 = until Ctrl+C)",
+                          exit_code=2)
+    tty = sys.stdout.isatty() and not args.json
+    width = max(60, shutil.get_terminal_size((80, 24)).columns) if tty else 80
+
+    def show(ps: PairState) -> None:
+        if args.json:
+            print(json.dumps(ps.to_json()), flush=True)
+            return
+        head = (f"ha-wizard status --watch · {ps.watched.resource} · {time.strftime('%H:%M:%S')} "
+                f"· every second, Ctrl+C ends")
+        body = "\n".join([head, *text(ps, width)])
+        print(("\x1b[H\x1b[2J" + body) if tty else body + "\n", flush=True)
+
+    try:
+        answers = answers_or_journal(args)
+    except WizardError:
+        from wizard.core.journal import Journal
+
+        journal_dir = args.journal_dir or "/var/lib/ha-wizard"
+        if Journal.open(journal_dir).exists:
+            raise  # its own sentence: the answers it names are gone, or it names none
+        raise WizardError(f"no pair to watch: no answers given and no journal in {journal_dir}; pass --answers "
+                          "FILE (the answers the pair was set up with)") from None
+    try:
+        pw = open_watch(answers, options_from(args, dry_run=True))
+    except KeyboardInterrupt:
+        return 0
+    try:
+        watch(pw, show, count=args.count)
+    except KeyboardInterrupt:
+        pass  # the admin's way to end a watch: not an error
+    finally:
+        pw.close()
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        return watch_pair(args)
+    if args.count:
+        from wizard.errors import WizardError
+
+        raise WizardError("--count N counts the refreshes of --watch: add --watch, or leave --count out",
+                          exit_code=2)
     if args.proc_drbd:
         from wizard.drbd.status_read import read_saved_status
         from wizard.errors import WizardError
