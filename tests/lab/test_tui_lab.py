@@ -201,14 +201,14 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
     gone = ("SSH-EXITED-", "WIZARD-EXITED-", "Traceback")  # the program ended or crashed under us
 
     # 1 Welcome: a real run (no DRY RUN), no earlier journal, no answers file.
-    screen = pane.wait("Step 1 of 10: Welcome", "No earlier run", timeout=300, bad=gone)
+    screen = pane.wait("Step 1 of 11: Welcome", "No earlier run", timeout=300, bad=gone)
     assert "DRY RUN" not in screen and "Starting from the answers" not in flat(screen)
     pane.snap("welcome")
     pane.keys("C-n")
 
     # 2 Nodes: the wizard finds bravo next door (it answers SSH on 10.99.0.2); Check SSH (F5) shows its
     # fingerprint, which is the one bravo prints, so trust it.
-    pane.wait("Step 2 of 10: Nodes", "10.99.0.2", "answers SSH", timeout=180, bad=gone)
+    pane.wait("Step 2 of 11: Nodes", "10.99.0.2", "answers SSH", timeout=180, bad=gone)
     pane.snap("nodes")
     pane.keys("F5")
     screen = pane.wait("is a new SSH host", "They match: trust", timeout=120, bad=(*gone, "✗"))
@@ -223,14 +223,14 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
     pane.keys("C-n")
 
     # 3 Disks: both nodes' partitions read with fdisk; the one free pair (/dev/vdb1 on each) is taken.
-    pane.wait("Step 3 of 10: Disks", "discovered: /dev/vdb1 ↔ /dev/vdb1", "bravo", timeout=300,
+    pane.wait("Step 3 of 11: Disks", "discovered: /dev/vdb1 ↔ /dev/vdb1", "bravo", timeout=300,
               bad=(*gone, "partitions unknown", "not named yet"))
     pane.snap("disks")
     pane.keys("C-n")
 
     # 4 Hosts: names match uname -n, the link's addresses and NIC and a free VIP are filled in; the cursor
     # waits in the service name, the one thing left to type.
-    pane.wait("Step 4 of 10: Hosts", "master: ✓ 'alpha' matches uname -n", "peer: ✓ 'bravo' matches uname -n",
+    pane.wait("Step 4 of 11: Hosts", "master: ✓ 'alpha' matches uname -n", "peer: ✓ 'bravo' matches uname -n",
               "discovered master address 10.99.0.1", timeout=300, bad=gone)
     screen = pane.wait("VIP 10.99.0.", "suggestion", timeout=180, bad=(*gone, "No free VIP found"))
     pane.snap("hosts")
@@ -240,27 +240,27 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
     pane.keys("C-n")
 
     # 5 DRBD tuning: nothing typed; wait for the link measurement like a person.
-    pane.wait("Step 5 of 10: DRBD tuning", "Resync rate", timeout=120, bad=gone)
+    pane.wait("Step 5 of 11: DRBD tuning", "Resync rate", timeout=120, bad=gone)
     pane.wait_gone("Measuring the replication link", timeout=300)
     pane.snap("drbd")
     pane.keys("C-n")
 
-    # 6 the services placeholder, 7 the Heartbeat profile (the lab answers: recommended).
-    pane.wait("Step 6 of 10: Services", "Not built yet", timeout=120, bad=gone)
+    # 6 the services checklist (none ticked on a blank start), 7 the Heartbeat profile (recommended).
+    pane.wait("Step 6 of 11: Services", "Services on the replicated disk", timeout=120, bad=gone)
     pane.snap("services")
     pane.keys("C-n")
-    pane.wait("Step 7 of 10: Heartbeat timing", "recommended: keepalive 1", timeout=120, bad=gone)
+    pane.wait("Step 7 of 11: Heartbeat timing", "recommended: keepalive 1", timeout=120, bad=gone)
     pane.snap("heartbeat")
     pane.keys("C-n")
 
     # 8 Review: the plan, made by probing both nodes read-only.
-    pane.wait("Step 8 of 10: Review", "The plan (nothing has run yet)", "reported, never faked", timeout=600,
+    pane.wait("Step 8 of 11: Review", "The plan (nothing has run yet)", "reported, never faked", timeout=600,
               bad=(*gone, "The plan could not be made", "Fix this first"))
     pane.snap("review")
     pane.keys("C-n")  # Save and run
 
     # 9 Run: type each destructive step's token, watch the sync bar, until it finishes.
-    pane.wait("Step 9 of 10: Run", timeout=120, bad=gone)
+    pane.wait("Step 9 of 11: Run", timeout=120, bad=gone)
     pane.snap("run-start")
     percents: list[float] = []  # distinct sync percentages, in the order they were shown
     tokens: list[str] = []
@@ -297,9 +297,13 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
     assert tokens, "no destructive step asked for its token"
     assert len(set(percents)) >= 2, f"the sync bar did not move: {percents}"
 
-    # 10 Done.
+    # 10 the failover drills are offered on the pair that now runs (the lab tier drills it headless).
     pane.keys("C-n")
-    pane.wait("Step 10 of 10: Done", "steps done", "Answers saved to /var/lib/ha-wizard/answers.toml",
+    pane.wait("Step 10 of 11: Failover test", "The pair runs", "Graceful drill", timeout=120, bad=gone)
+    pane.snap("failover")
+    # 11 Done.
+    pane.keys("C-n")
+    pane.wait("Step 11 of 11: Done", "steps done", "Answers saved to /var/lib/ha-wizard/answers.toml",
               timeout=120, bad=gone)
     pane.snap("done")
     pane.keys("Enter")  # Quit
