@@ -44,11 +44,13 @@ from wizard.lab import Lab  # noqa: E402
 VIP = "10.99.0.100"
 PHASES = ("primary", "mounted", "address", "http")
 # Runs on the survivor: the first instant (its own clock) each phase is seen, one line each, then "done".
-POLLER = r"""VIP=$1; out=/root/poll.out; : > $out; p=; m=; a=; h=; end=$(( $(date +%s) + 300 ))
-GET="exec 3<>/dev/tcp/$VIP/80; printf 'GET / HTTP/1.0\r\n\r\n' >&3; head -c 12 <&3"
+# Arguments: the VIP, then (for its short run in the test suite) the HTTP port, the DRBD status file, the output.
+POLLER = r"""VIP=$1; port=${2:-80}; drbd=${3:-/proc/drbd}; out=${4:-/root/poll.out}
+: > $out; p=; m=; a=; h=; end=$(( $(date +%s) + 300 ))
+GET="exec 3<>/dev/tcp/$VIP/$port; printf 'GET / HTTP/1.0\r\n\r\n' >&3; head -c 12 <&3"
 while [ "$(date +%s)" -lt $end ]; do
   t=$(date +%s.%N)
-  [ -z "$p" ] && grep -q 'ro:Primary' /proc/drbd && p=$t && echo "primary $t" >> $out
+  [ -z "$p" ] && grep -q 'ro:Primary' "$drbd" && p=$t && echo "primary $t" >> $out
   [ -z "$m" ] && mountpoint -q /replicated && m=$t && echo "mounted $t" >> $out
   [ -z "$a" ] && ip -o addr | grep -q "inet $VIP/" && a=$t && echo "address $t" >> $out
   if [ -z "$h" ] && [ -n "$a" ] && timeout 3 bash -c "$GET" 2>/dev/null | grep -q 'HTTP/1.. 200'; then

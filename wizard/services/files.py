@@ -30,7 +30,7 @@ def resource_path(recipe: Recipe) -> str:
 
 def resource_file(recipe: Recipe) -> WriteFile:
     text = render("services/resource.sh.j2", recipe=recipe.name, init_script=recipe.init_script, unit=recipe.unit,
-                  mask=recipe.mask)
+                  mask=recipe.mask, reload=recipe.reload)
     return WriteFile(resource_path(recipe), text, mode=0o755)
 
 

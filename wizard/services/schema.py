@@ -83,6 +83,9 @@ class Recipe:
     health: Health
     links: tuple[Link, ...] = ()
     mask: bool = False  # also `systemctl mask` the unit while Heartbeat does not run it
+    # `systemctl daemon-reload` before each start: a generator builds the unit from moved config, which the
+    # node could not read at boot (PostgreSQL's clusters, Postfix's instances); for others it only costs time
+    reload: bool = False
     relay: Relay | None = None
     note: str = ""  # anything else the admin should know, in words
     source: str = ""  # the file it came from
@@ -103,6 +106,7 @@ FIELDS: dict[str, tuple[str, bool]] = {
     "health": ("table", True),
     "links": ("tables", False),
     "mask": ("bool", False),
+    "reload": ("bool", False),
     "relay": ("table", False),
     "note": ("str", False),
     "from_answers": ("str", False),  # only in the stand-in file of a recipe the answers define
@@ -211,7 +215,8 @@ def recipe_from_dict(name: str, raw: Mapping[str, Any], source: str, *, need_pac
     if out.items:
         raise RecipeError(source, out.items)
     return Recipe(name=name, description=got["description"], packages=packages, unit=unit, init_script=init_script,
-                  paths=paths, health=health, links=links, mask=bool(got.get("mask", False)), relay=relay,
+                  paths=paths, health=health, links=links, mask=bool(got.get("mask", False)),
+                  reload=bool(got.get("reload", False)), relay=relay,
                   note=str(got.get("note", "")), source=source)
 
 

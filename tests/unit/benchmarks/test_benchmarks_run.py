@@ -23,7 +23,7 @@ def bench(*argv: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
 def test_every_documented_benchmark_has_a_short_run_here() -> None:
     documented = set(re.findall(r"(?<![\w/])benchmarks/(\w+\.py)", DOC))
     assert documented == {"help_time.py", "tui_first_paint.py", "sync_throughput.py", "lab_timings.py",
-                          "failover_rto.py"}
+                          "failover_rto.py", "failover_baseline.py"}
     assert documented == {p.name for p in (ROOT / "benchmarks").glob("*.py")}
 
 
@@ -56,3 +56,33 @@ def test_lab_timings_summarises_a_timings_log(tmp_path: Path) -> None:
     assert rows == {"node1_boot_to_ssh_secs": ["2", "41.5", "42.5", "43.5"]}
     r = bench("benchmarks/lab_timings.py", "--lab-dir", str(tmp_path / "none"))
     assert r.returncode == 1 and "run the lab" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_failover_baseline_poller_sees_each_phase_once(tmp_path: Path) -> None:
+    """The baseline's poller (the part that runs on the surviving VM) on this machine: a DRBD status file that
+    says Primary, a stand-in `mountpoint`, 127.0.0.1 as the address and a real HTTP server as the service.
+    The kills themselves need the lab VMs (the benchmark's own run)."""
+    import http.server
+    import threading
+
+    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+    from benchmarks.failover_baseline import POLLER, PHASES
+
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "mountpoint").write_text("#!/bin/sh\nexit 0\n")
+    (tmp_path / "bin" / "mountpoint").chmod(0o755)
+    (tmp_path / "drbd").write_text(" 0: cs:StandAlone ro:Primary/Unknown ds:UpToDate/DUnknown   r-----\n")
+    (tmp_path / "poll.sh").write_text(POLLER)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        env = {"PATH": f"{tmp_path / 'bin'}:/usr/sbin:/usr/bin:/sbin:/bin"}
+        r = subprocess.run(["sh", str(tmp_path / "poll.sh"), "127.0.0.1", str(server.server_address[1]),
+                            str(tmp_path / "drbd"), str(tmp_path / "out")], env=env, capture_output=True,
+                           text=True, timeout=60)
+    finally:
+        server.shutdown()
+    assert r.returncode == 0, r.stderr
+    lines = (tmp_path / "out").read_text().split()
+    assert lines[0::2][:4] == list(PHASES) and lines[-1] == "done", lines
+    assert all(float(t) > 0 for t in lines[1:8:2])

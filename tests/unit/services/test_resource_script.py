@@ -59,6 +59,8 @@ def test_status_reads_as_heartbeat_reads_it(run) -> None:  # type: ignore[no-unt
 
 def test_start_and_stop_go_through_systemd(run) -> None:  # type: ignore[no-untyped-def]
     assert run("postgresql", "start")[2] == ["daemon-reload", "start postgresql.service"]
+    # no generator reads apache2's moved config: no reload, which costs seconds of a takeover under emulation
+    assert run("apache2", "start")[2] == ["start apache2.service"]
     assert run("postgresql", "stop")[2] == ["stop postgresql.service"]
     rc, _, calls = run("sendmail", "restart")
     assert rc == 0 and calls == ["restart sendmail.service"]
@@ -66,6 +68,5 @@ def test_start_and_stop_go_through_systemd(run) -> None:  # type: ignore[no-unty
 
 
 def test_a_masked_unit_is_unmasked_only_while_heartbeat_runs_it(run) -> None:  # type: ignore[no-untyped-def]
-    assert run("apache2", "start", mask=True)[2] == ["unmask --quiet apache2.service", "daemon-reload",
-                                                     "start apache2.service"]
+    assert run("apache2", "start", mask=True)[2] == ["unmask --quiet apache2.service", "start apache2.service"]
     assert run("apache2", "stop", mask=True)[2] == ["stop apache2.service", "mask --quiet apache2.service"]
