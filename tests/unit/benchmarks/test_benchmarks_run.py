@@ -66,7 +66,7 @@ def test_failover_baseline_poller_sees_each_phase_once(tmp_path: Path) -> None:
     import threading
 
     sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-    from benchmarks.failover_baseline import POLLER, PHASES
+    from benchmarks.failover_baseline import PHASES, POLLER
 
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "mountpoint").write_text("#!/bin/sh\nexit 0\n")
