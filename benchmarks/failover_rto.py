@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from helpers.tutorial_pair import HA_CF  # noqa: E402
 
 from tests.lab.wizard_on_node import (  # noqa: E402
     ANSWERS,
@@ -45,20 +47,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "deadtime 10": {"keepalive": 2, "warntime": 6, "deadtime": 10, "initdead": 20},
 }
 # The lab prototype's files (reference/lab-prototype/guest/ha.d), apache2 added as the service.
-BASE_HA_CF = """logfile /var/log/ha-log
-logfacility none
-keepalive 1
-warntime 3
-deadtime 5
-initdead 10
-udpport 694
-ucast eth1 10.99.0.1
-ucast eth1 10.99.0.2
-auto_failback off
-crm no
-node node1
-node node2
-"""
+BASE_HA_CF = HA_CF  # the tutorial pair's ha.cf, as tests/lab/handbuilt.py writes it
 BASE_HARESOURCES = "node1 IPaddr::10.99.0.100/24/eth1 drbddisk::r0 Filesystem::/dev/drbd0::/replicated::ext4 apache2\n"
 
 
