@@ -23,8 +23,12 @@ def undo_plan(session: Session, names: Sequence[str]) -> list[Step]:
         raise WizardError(f"{session.spec.source or 'the answers'} enables no service ([recipes] enabled is empty): "
                           "there is nothing to put back")
     steps = undo_steps(session.context, names)
-    undone = {s.id.split("@")[0].removeprefix("undo-") for s in steps if s.id.startswith("undo-")}
-    return [*steps, *haresources_without(session.context, undone)]
+    return [*steps, *haresources_without(session.context, set(undone_names(steps)))]
+
+
+def undone_names(steps: Sequence[Step]) -> list[str]:
+    """The services an undo plan puts back, in its order (from the undo steps' ids, ``undo-NAME@node``)."""
+    return list(dict.fromkeys(s.id.split("@")[0].removeprefix("undo-") for s in steps if s.id.startswith("undo-")))
 
 
 def haresources_without(ctx: PlanContext, undone: set[str]) -> list[Step]:

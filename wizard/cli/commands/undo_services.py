@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.core.spec import SECTIONS
     from wizard.flow.runner import journal_answers
     from wizard.flow.session import open_session
-    from wizard.flow.undo import undo, undo_plan
+    from wizard.flow.undo import undo, undo_plan, undone_names
     from wizard.output.console import EventPrinter
     from wizard.output.describe import describe_plan, header
 
@@ -56,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
             printer.close()
     finally:
         session.close()
-    names = ", ".join(dict.fromkeys(s.id.split("@")[0].removeprefix("undo-") for s in steps
-                                    if s.id.startswith("undo-")))
+    names = ", ".join(undone_names(steps))
     console.print(f"\nDone: {len(summary.done)} steps run, {len(summary.skipped)} already in place. {names} run "
                   f"from {session.spec.master}'s own disk again, and Heartbeat no longer starts them. "
                   f"Take them out of [recipes] enabled in {answers}, "
