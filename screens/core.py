@@ -224,6 +224,19 @@ class Core:
         return link_speed(session.executors.get(session.spec.master), address)
 
     # --- the pair, live (worker threads) ----------------------------------------------------------------
+    def resource_chain(self, st: WizardState) -> str:
+        """haresources' line as these answers would write it; "" while they are not complete."""
+        from wizard.core.plan import PlanContext
+        from wizard.core.secrets import Secrets
+        from wizard.errors import WizardError
+        from wizard.heartbeat.render import haresources_line
+
+        try:
+            spec = st.spec()
+        except WizardError:
+            return ""
+        return haresources_line(PlanContext(spec=spec, secrets=Secrets("", "")))
+
     def pair_answers(self, st: WizardState) -> str:
         """The answers of the pair to watch: the last run's (its journal), else the ones the wizard started
         from; "" when there are none."""

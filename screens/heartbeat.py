@@ -27,6 +27,8 @@ WHY = {
 }
 MEDIA = [("ucast to the peer's replication address", "ucast"), ("bcast on the interface", "bcast"),
          ("serial cable only", "serial")]
+AGENTS = [("lean: ha-wizard's mount and address scripts (a takeover ~10 s sooner)", "lean"),
+          ("stock: resource-agents' Filesystem and IPaddr2", "stock")]
 TIMING = ("keepalive", "warntime", "deadtime", "initdead")
 VALUES = {"recommended": (1, 4, 8, 30), "tutorial": (2, 60, 120, 120)}
 
@@ -39,7 +41,11 @@ class HeartbeatScreen(WizardScreen):
         "warntime when a late heartbeat is logged. Too low gives false failovers, too high a long outage.\n\n"
         "Media: the heartbeats go to the peer's replication address (ucast) by default. A second path on "
         "another network (or a serial cable) keeps a failed link from looking like a dead peer: one link "
-        "alone is a split-brain waiting to happen."
+        "alone is a split-brain waiting to happen.\n\n"
+        "Agents: what Heartbeat runs to take the disk and the address, in the order shown (haresources). "
+        "'lean' uses ha-wizard's two small scripts for the mount and the address; 'stock' uses "
+        "resource-agents' Filesystem and IPaddr2, which do the same in seconds per call instead of tenths "
+        "(docs/heartbeat.md has the measurements)."
     )
 
     def body(self) -> Iterable[Widget]:
@@ -53,6 +59,8 @@ class HeartbeatScreen(WizardScreen):
                                                    classes="short-input"))
         yield Static(line("A second network interface for bcast heartbeats; empty = none.", "$text-muted"),
                      classes="explain")
+        yield from self.field("Agents", Select(AGENTS, id="agents", allow_blank=False))
+        yield Static(id="chain", classes="explain")
 
     def field(self, label: str, widget: Widget) -> Iterable[Widget]:
         with Horizontal(classes="row"):
@@ -66,9 +74,15 @@ class HeartbeatScreen(WizardScreen):
         self.query_one("#profile", Select).value = profile
         if hb.get("media") in ("ucast", "bcast", "serial"):
             self.query_one("#media", Select).value = hb["media"]
+        self.query_one("#agents", Select).value = "stock" if hb.get("agents") == "stock" else "lean"
         for k in (*TIMING, "second_interface"):
             self.set_value(f"#{k}", hb.get(k))
         self.show_profile(profile)
+        self.show_chain()
+
+    def show_chain(self) -> None:
+        chain = self.wapp.core.resource_chain(self.st)
+        self.say("#chain", f"haresources: {chain}" if chain else "", "$text-muted")
 
     def show_profile(self, profile: str) -> None:
         self.say("#profile-why", WHY.get(profile, ""), "$text-muted")
@@ -80,10 +94,13 @@ class HeartbeatScreen(WizardScreen):
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "profile" and isinstance(event.value, str):
             self.show_profile(event.value)
+        if event.select.id == "agents" and isinstance(event.value, str):
+            self.st.raw["heartbeat"]["agents"] = event.value
+            self.show_chain()
 
     def save(self) -> None:
         hb = self.st.raw["heartbeat"]
-        for sel in ("profile", "media"):
+        for sel in ("profile", "media", "agents"):
             v = self.query_one(f"#{sel}", Select).value
             if isinstance(v, str):
                 hb[sel] = v

@@ -2,7 +2,8 @@
 
 Used by the golden tests and by ``scripts/regen-golden`` (which runs this file with ``--write``).
 Layout: golden/<set>-<family>/<absolute path on the node>. Only files ha-wizard writes itself are kept;
-the Debian conffiles it plans verbatim are tested against templates/drbd/debian/ instead.
+the Debian conffiles it plans verbatim are tested against templates/drbd/debian/ instead, and Heartbeat's
+chain scripts it copies as they are (templates/heartbeat/resource.d) are run by test_lean_agents.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from wizard.core.plan import PlanContext  # noqa: E402
 from wizard.core.secrets import Secrets  # noqa: E402
 from wizard.drbd.render import DRBD_CONF, GLOBAL_COMMON  # noqa: E402
 from wizard.flow.tutorial import node_files  # noqa: E402
+from wizard.heartbeat.agents import RESOURCE_D  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "unit" / "flow" / "golden"
 KNOWN = Secrets("golden-shared-secret-0123456789abcdef", "golden-authkey-0123456789abcdef")
@@ -32,6 +34,7 @@ ANSWERS = {
 # dopd fencing is DRBD 8.x only (confcheck refuses it with 9), so that set has no 9 golden.
 CASES = [(s, f) for s in ANSWERS for f in ("8.3", "8.4", "9") if not (s == "lab-dopd" and f == "9")]
 VERBATIM = {DRBD_CONF, GLOBAL_COMMON}
+AGENT_SCRIPTS = f"{RESOURCE_D}/ha-wizard-"
 
 
 def context(answers: str, family: str) -> PlanContext:
@@ -44,7 +47,8 @@ def rendered(answers: str, family: str) -> dict[str, str]:
     ctx = context(answers, family)
     files = node_files(ctx, ctx.spec.master)
     debian = family != "8.3"
-    return {f.path.lstrip("/"): f.content for f in files if not (debian and f.path in VERBATIM)}
+    return {f.path.lstrip("/"): f.content for f in files
+            if not (debian and f.path in VERBATIM) and not f.path.startswith(AGENT_SCRIPTS)}
 
 
 def stored(answers: str, family: str) -> dict[str, str]:

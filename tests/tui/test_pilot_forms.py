@@ -220,6 +220,23 @@ async def test_heartbeat_profile_and_the_services_placeholder(make_app) -> None:
         await until(pilot, lambda: app.screen.NAME == "review" and app.screen.ready)
 
 
+async def test_heartbeat_agents_show_the_chain_as_haresources_will_say_it(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(app, pilot, "heartbeat")
+        lean = ("haresources: server1 drbddisk::drbd0 ha-wizard-mount::/dev/drbd0::/replicated::ext3 "
+                "ha-wizard-ip::192.168.1.5/24/eth0 sendmail")
+        await until(pilot, lambda: lean in " ".join(screen_text(app).split()))
+        from textual.widgets import Select
+
+        app.screen.query_one("#agents", Select).value = "stock"
+        await until(pilot, lambda: "Filesystem::/dev/drbd0::/replicated::ext3 IPaddr2::192.168.1.5/24/eth0"
+                    in " ".join(screen_text(app).split()))
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.screen.NAME == "review")
+        assert app.st.raw["heartbeat"]["agents"] == "stock"  # saved into the answers being edited
+
+
 async def test_review_without_answers_lists_what_is_missing(make_app) -> None:
     app = make_app(answers=None)
     async with app.run_test(size=(80, 24)) as pilot:

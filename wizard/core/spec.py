@@ -42,6 +42,9 @@ FENCING = ("none", "dopd")
 MEDIA = ("ucast", "bcast", "serial")
 BAUDS = (9600, 19200, 38400, 57600, 115200)
 PROFILE_NAMES = ("tutorial", "recommended", "custom")
+# The mount and the address in the resource chain: "lean" = ha-wizard's own two scripts, "stock" =
+# resource-agents' Filesystem and IPaddr2 (docs/heartbeat.md, "The resource chain").
+AGENT_SETS = ("lean", "stock")
 # DRBD's automatic split-brain policies a person can choose from (the risk of each: wizard.drbd.render).
 AFTER_SB = {"after_sb_0pri": ("discard-zero-changes", "disconnect", "discard-least-changes",
                               "discard-younger-primary", "discard-older-primary"),
@@ -128,6 +131,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "baud": F(19200, v.choice(BAUDS)),
         "auto_failback": F(False),
         "profile": F("", v.blank_or(v.choice(PROFILE_NAMES), "for recommended (custom when timing keys are given)")),
+        "agents": F("lean", v.choice(AGENT_SETS)),
         "authkey": F("", v.secret),
     },
     "wizard": {"journal_dir": F("/var/lib/ha-wizard", v.any_path), "keep_secrets_in_answers": F(False)},
@@ -217,6 +221,7 @@ class Heartbeat:
     baud: int
     auto_failback: bool
     profile: str
+    agents: str = "lean"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from wizard.doctor.drbdconf import DrbdConfig, Host, Resource, read_config
 from wizard.doctor.probe import NodeSnapshot
+from wizard.heartbeat.agents import ADDRESS_AGENTS, MOUNT_AGENTS
 from wizard.heartbeat.confcheck import RESOURCE_SCRIPTS, directives
 from wizard.heartbeat.render import AUTHKEYS, HA_CF, HARESOURCES
 from wizard.services.recipes import Recipe
@@ -50,7 +51,7 @@ class Group:
 
     @property
     def vip(self) -> str:
-        for script in ("IPaddr2", "IPaddr"):
+        for script in ADDRESS_AGENTS:
             for a in self.args(script):
                 if a:
                     return a[0].split("/")[0]
@@ -63,8 +64,8 @@ class Group:
 
     @property
     def filesystem(self) -> tuple[str, str, str] | None:
-        """(device, mount point, fstype) of the Filesystem resource."""
-        for a in self.args("Filesystem"):
+        """(device, mount point, fstype) of the mount resource (Filesystem or ha-wizard-mount)."""
+        for a in (a for script in MOUNT_AGENTS for a in self.args(script)):
             if len(a) >= 2:
                 return a[0], a[1], a[2] if len(a) > 2 else ""
         return None

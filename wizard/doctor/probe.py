@@ -52,10 +52,10 @@ if grep -qE 'cs:(SyncSource|SyncTarget|PausedSync)' /proc/drbd 2>/dev/null; then
   sleep 3; run procdrbd-later cat /proc/drbd    # a second look: is the resync moving?
 fi
 run kernel-log sh -c '{ dmesg 2>/dev/null || journalctl -k -q --no-pager 2>/dev/null; } | grep -i drbd | tail -n 200'
-# haresources' resources and Filesystem's mount point, fstab's DRBD mount points: one awk each
+# haresources' resources and the mount agent's mount point, fstab's DRBD mount points: one awk each
 RES= SVC=
 for w in $( { [ -f $HR ] && awk '{ sub(/#.*/, ""); for (i = 2; i <= NF; i++) { n = split($i, a, "::")
-                print "res=" a[1]; if (a[1] == "Filesystem" && n > 2) print "mnt=" a[3] } }' $HR
+                print "res=" a[1]; if (a[1] ~ /^(Filesystem|ha-wizard-mount)$/ && n > 2) print "mnt=" a[3] } }' $HR
               [ -f /etc/fstab ] && awk '{ sub(/#.*/, "") } $1 ~ /^\/dev\/drbd/ { print "mnt=" $2 }' /etc/fstab; } ); do
   case "${w#*=}" in ""|*[!A-Za-z0-9/._-]*) continue;; esac
   case "$w" in res=*) RES="$RES ${w#res=}";; mnt=*) MNT="$MNT ${w#mnt=}";; esac
@@ -206,7 +206,7 @@ def _words(values: Sequence[str], what: str) -> str:
 def read_node(ex: Executor, *, packages: Sequence[str] = (), service_paths: Mapping[str, Sequence[str]] | None = None,
               mount_points: Sequence[str] = ()) -> NodeSnapshot:
     """One node, one round trip. ``service_paths``: each known service's paths, looked at where haresources starts
-    that service; ``mount_points``: besides the ones haresources' Filesystem and fstab name."""
+    that service; ``mount_points``: besides the ones haresources' mount agent and fstab name."""
     label = ex.label
     if not getattr(ex, "reachable", True):
         return NodeSnapshot(unreached(ex.node, getattr(ex, "why_offline", "") or "not contacted"), label)

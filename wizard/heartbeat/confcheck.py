@@ -19,7 +19,8 @@ BEFORE_MEDIA = ("udpport", "baud")
 RESOURCE_SCRIPTS = frozenset({
     "AudibleAlarm", "Delay", "Filesystem", "ICP", "IPaddr", "IPaddr2", "IPsrcaddr", "IPv6addr", "LVM",
     "LinuxSCSI", "MailTo", "OCF", "Raid1", "SendArp", "ServeRAID", "WAS", "WinPopup", "Xinetd", "apache",
-    "db2", "ids", "portblock", "drbddisk", "drbdupper"})
+    "db2", "ids", "portblock", "drbddisk", "drbdupper",
+    "ha-wizard-mount", "ha-wizard-ip"})  # ha-wizard's own (wizard.heartbeat.agents), written with the files
 SHARED = ("/etc/drbd.conf", "/etc/ha.d/ha.cf", "/etc/ha.d/haresources", "/etc/ha.d/authkeys")
 
 
@@ -126,8 +127,10 @@ def check_haresources(text: str, node_names: Sequence[str], master: str = "", *,
             elif script == "IPaddr":
                 out.append(Problem(path, "IPaddr needs ifconfig (net-tools), absent from a modern Debian; "
                                          "IPaddr2 uses ip", i, node=node, fatal=False))
-            elif script == "Filesystem" and len(args.split("::")) < 3:
-                out.append(Problem(path, f"{r}: write Filesystem::DEVICE::MOUNTPOINT::FSTYPE", i, node=node))
+            elif script in ("Filesystem", "ha-wizard-mount") and len(args.split("::")) < 3:
+                out.append(Problem(path, f"{r}: write {script}::DEVICE::MOUNTPOINT::FSTYPE", i, node=node))
+            elif script == "ha-wizard-ip" and (len(args.split("::")) != 1 or args.count("/") != 2):
+                out.append(Problem(path, f"{r}: write ha-wizard-ip::ADDRESS/PREFIX/INTERFACE", i, node=node))
     return out
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from wizard.core.actions import WriteFile
 from wizard.core.plan import PlanContext
-from wizard.core.resources import render
+from wizard.core.resources import render, templates_dir
 from wizard.core.spec import derived_udpport
+from wizard.heartbeat.agents import RESOURCE_D, WRITTEN, chain_agents
 from wizard.services.recipes import enabled_recipes
 
 HA_CF = "/etc/ha.d/ha.cf"
@@ -33,13 +34,15 @@ def chain(ctx: PlanContext) -> list[str]:
     """The resources in start order: DRBD Primary, the mount, the address, then the services.
 
     drbddisk (drbd-utils) replaces the tutorial's datadisk and comes first: nothing can use the disk before
-    it is Primary. IPaddr2 sets the address with `ip` (IPaddr needs ifconfig, absent from a modern Debian,
-    and is slower) and comes after the mount, so clients reach the address only once the data is there.
+    it is Primary. The address comes after the mount, so clients reach it only once the data is there; it
+    is set with `ip` (ha-wizard-ip or IPaddr2; never IPaddr, which needs ifconfig, absent from a modern
+    Debian, and is slower). Which agents: wizard.heartbeat.agents.
     """
     s = ctx.spec
-    return [f"drbddisk::{s.drbd.resource}",
-            f"Filesystem::{s.drbd.device}::{s.storage.mount_point}::{s.storage.filesystem}",
-            f"IPaddr2::{s.service.vip}/{s.service.netmask}/{s.service.interface}", *services(ctx)]
+    promote, mount, address = chain_agents(s)
+    return [f"{promote}::{s.drbd.resource}",
+            f"{mount}::{s.drbd.device}::{s.storage.mount_point}::{s.storage.filesystem}",
+            f"{address}::{s.service.vip}/{s.service.netmask}/{s.service.interface}", *services(ctx)]
 
 
 def haresources_line(ctx: PlanContext) -> str:
@@ -77,6 +80,14 @@ def authkeys(ctx: PlanContext) -> str:
     return render("heartbeat/authkeys.j2", authkey=ctx.secrets.authkey)
 
 
+def agent_files(ctx: PlanContext) -> list[WriteFile]:
+    """ha-wizard's own mount and address scripts (agents = "lean"), read as they are (plain sh, no template
+    values: haresources gives them their arguments)."""
+    return [WriteFile(f"{RESOURCE_D}/{name}",
+                      (templates_dir() / "heartbeat" / "resource.d" / name).read_text(encoding="utf-8"), mode=0o755)
+            for name in chain_agents(ctx.spec) if name in WRITTEN]
+
+
 def heartbeat_files(ctx: PlanContext, node: str) -> list[WriteFile]:
     ctx.require_node(node)
     return [
@@ -84,4 +95,5 @@ def heartbeat_files(ctx: PlanContext, node: str) -> list[WriteFile]:
         WriteFile(HARESOURCES, haresources(ctx), mode=0o644),
         # Heartbeat refuses to start unless authkeys is mode 600; it holds the key.
         WriteFile(AUTHKEYS, authkeys(ctx), mode=0o600, secret=True),
+        *agent_files(ctx),
     ]

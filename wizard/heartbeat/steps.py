@@ -29,11 +29,14 @@ def heartbeat_files_step(ctx: PlanContext, node: str) -> Step:
     files = render.heartbeat_files(ctx, node)
     return Step(
         id=f"heartbeat-files@{node}", kind="heartbeat-files",
-        title="Heartbeat files: ha.cf, haresources, authkeys", host=node,
+        title="Heartbeat files: ha.cf, haresources, authkeys" + (
+            ", the mount and address scripts" if render.agent_files(ctx) else ""), host=node,
         actions=(*files, verify_written(files)), checks=checksum_checks(files),
         why="Heartbeat needs the same three files on both nodes: who the nodes are and how they hear each "
-            "other (ha.cf), what moves on failover (haresources), and the shared key (authkeys, mode 600). "
-            "Resource chain, from the agents found: " + chain_note(ctx, node) + ".",
+            "other (ha.cf), what moves on failover (haresources), and the shared key (authkeys, mode 600)" + (
+                "; ha-wizard's mount and address scripts take a few tenths of a second where resource-agents' "
+                "Filesystem and IPaddr2 take seconds (docs/heartbeat.md)" if render.agent_files(ctx) else "") +
+            ". Resource chain, from the agents found: " + chain_note(ctx, node) + ".",
     )
 
 

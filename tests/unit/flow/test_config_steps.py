@@ -61,7 +61,8 @@ def test_both_nodes_are_checked_against_the_same_digests() -> None:
         assert all(isinstance(c, Check) and c.until == "sha256" and c.probe[0] == "sha256sum" for c in a.checks)
     hb = steps["heartbeat-files@server1"]
     paths = [c.probe[1] for c in hb.checks]
-    assert paths == ["/etc/ha.d/ha.cf", "/etc/ha.d/haresources", "/etc/ha.d/authkeys"]
+    assert paths == ["/etc/ha.d/ha.cf", "/etc/ha.d/haresources", "/etc/ha.d/authkeys",
+                     "/etc/ha.d/resource.d/ha-wizard-mount", "/etc/ha.d/resource.d/ha-wizard-ip"]
     assert hb.implemented and isinstance(hb.actions[-1], WaitFor)
 
 

@@ -50,7 +50,7 @@ def test_config_steps_run_verify_and_are_then_done(tmp_path: Path) -> None:
         pytest.skip("needs drbdadm (drbd-utils) and sha256sum on this machine")
     ctx = context("lab", "8.4")
     root = tmp_path / "node1"
-    for d in ("etc/drbd.d", "etc/ha.d"):
+    for d in ("etc/drbd.d", "etc/ha.d/resource.d"):
         (root / d).mkdir(parents=True)
     steps = [_relocate(drbd_config_step(ctx, "node1"), root), _relocate(heartbeat_files_step(ctx, "node1"), root)]
     assert isinstance(steps[0].actions[0], Run)  # the node-side parse, unchanged

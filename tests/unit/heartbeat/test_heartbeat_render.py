@@ -81,19 +81,37 @@ def test_dopd_lines_only_with_dopd_fencing() -> None:
     assert "apiauth dopd gid=haclient uid=hacluster" in lines
 
 
-@pytest.mark.parametrize(("answers", "line"), [
-    ("tutorial", "server1 drbddisk::drbd0 Filesystem::/dev/drbd0::/replicated::ext3 IPaddr2::192.168.1.5/24/eth0 "
-                 "sendmail"),
-    ("lab", "node1 drbddisk::r0 Filesystem::/dev/drbd0::/replicated::ext4 IPaddr2::10.99.0.100/24/eth1"),
-    ("lab-dopd", "node1 drbddisk::r0 Filesystem::/dev/drbd1::/srv/ha::xfs IPaddr2::10.99.0.100/24/eth1 "
-                 "apache2 postgresql"),
+@pytest.mark.parametrize(("answers", "agents", "line"), [
+    ("tutorial", "lean", "server1 drbddisk::drbd0 ha-wizard-mount::/dev/drbd0::/replicated::ext3 "
+                         "ha-wizard-ip::192.168.1.5/24/eth0 sendmail"),
+    ("tutorial", "stock", "server1 drbddisk::drbd0 Filesystem::/dev/drbd0::/replicated::ext3 "
+                          "IPaddr2::192.168.1.5/24/eth0 sendmail"),
+    ("lab", "lean", "node1 drbddisk::r0 ha-wizard-mount::/dev/drbd0::/replicated::ext4 ha-wizard-ip::10.99.0.100/24/eth1"),
+    ("lab", "stock", "node1 drbddisk::r0 Filesystem::/dev/drbd0::/replicated::ext4 IPaddr2::10.99.0.100/24/eth1"),
+    ("lab-dopd", "lean", "node1 drbddisk::r0 ha-wizard-mount::/dev/drbd1::/srv/ha::xfs "
+                         "ha-wizard-ip::10.99.0.100/24/eth1 apache2 postgresql"),
 ])
-def test_haresources_line(answers: str, line: str) -> None:
-    ctx = context(answers, "8.4")
+def test_haresources_line(answers: str, agents: str, line: str) -> None:
+    ctx = with_agents(context(answers, "8.4"), agents)
     text = render.haresources(ctx)
     assert [ln for ln in text.splitlines() if not ln.startswith("#")] == [line]
     names = [n.name for n in ctx.spec.nodes]
     assert check_haresources(text, names, ctx.spec.master) == []
+
+
+def with_agents(ctx: PlanContext, agents: str) -> PlanContext:
+    spec = dataclasses.replace(ctx.spec, heartbeat=dataclasses.replace(ctx.spec.heartbeat, agents=agents))
+    return dataclasses.replace(ctx, spec=spec)
+
+
+def test_lean_agents_are_written_beside_the_files_and_stock_ones_are_not() -> None:
+    ctx = context("lab", "8.4")
+    written = {f.path: f for f in render.heartbeat_files(ctx, "node1")}
+    for name in ("ha-wizard-mount", "ha-wizard-ip"):
+        script = written[f"/etc/ha.d/resource.d/{name}"]
+        assert script.mode == 0o755 and script.content.startswith("#!/bin/sh\n") and not script.secret
+    stock = render.heartbeat_files(with_agents(ctx, "stock"), "node1")
+    assert [f.path for f in stock] == ["/etc/ha.d/ha.cf", "/etc/ha.d/haresources", "/etc/ha.d/authkeys"]
 
 
 def test_authkeys_and_modes() -> None:

@@ -17,7 +17,8 @@ TUTORIAL = ROOT / "examples" / "tutorial.toml"
 SHARED = "KnownShared-Secret-7f3a9c1e5b"
 AUTHKEY = "KnownAuthKey-2d8e6b4a0c91"
 SAME_ON_BOTH = ["etc/drbd.conf", "etc/drbd.d/global_common.conf", "etc/drbd.d/drbd0.res", "etc/ha.d/ha.cf",
-                "etc/ha.d/haresources", "etc/ha.d/authkeys"]
+                "etc/ha.d/haresources", "etc/ha.d/authkeys", "etc/ha.d/resource.d/ha-wizard-mount",
+                "etc/ha.d/resource.d/ha-wizard-ip"]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -37,11 +38,12 @@ def test_render_the_tutorial(tmp_path: Path) -> None:
     ha_cf = (s1 / "etc/ha.d/ha.cf").read_text().splitlines()
     assert {"node server1", "node server2", "auto_failback off"} <= set(ha_cf)
     hr = (s1 / "etc/ha.d/haresources").read_text()
-    for needle in ("IPaddr2::192.168.1.5/24", "drbddisk::drbd0", "Filesystem::/dev/drbd0::/replicated::ext3",
+    for needle in ("ha-wizard-ip::192.168.1.5/24", "drbddisk::drbd0", "ha-wizard-mount::/dev/drbd0::/replicated::ext3",
                    " sendmail"):
         assert needle in hr, needle
     for node in (s1, s2):
         assert (node / "etc/ha.d/authkeys").stat().st_mode & 0o777 == 0o600
+        assert (node / "etc/ha.d/resource.d/ha-wizard-ip").stat().st_mode & 0o777 == 0o755
         assert (node / "etc/drbd.d/drbd0.res").stat().st_mode & 0o777 == 0o600
     tool = local_drbdadm("8.4")
     if tool is None:

@@ -164,7 +164,7 @@ def test_the_plan_shows_every_copy_and_link_per_host() -> None:
 
 def test_haresources_names_the_init_scripts_and_health_checks_cover_each_recipe() -> None:
     c = ctx(["sendmail", "apache2", "postgresql"])
-    assert haresources_line(c).endswith("IPaddr2::10.99.0.100/24/eth1 sendmail apache2 postgresql")
+    assert haresources_line(c).endswith("ha-wizard-ip::10.99.0.100/24/eth1 sendmail apache2 postgresql")
     checks = health_checks(c)
     assert [name for name, _ in checks] == ["sendmail", "apache2", "postgresql"]
     assert all(isinstance(chk, Check) for _, chk in checks)

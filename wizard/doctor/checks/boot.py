@@ -100,7 +100,7 @@ def holder(pair: Pair) -> list[Finding]:
         elif not holders:
             out.append(_f("fail", "vip", f"the service address {vip} is on neither node", evidence,
                           "clients cannot reach the service", "start Heartbeat on the preferred node, or read "
-                          "/var/log/ha-log for why IPaddr2 failed"))
+                          "/var/log/ha-log for why the address agent failed"))
     owners = [name for name, has in where.items() if has]
     if len(owners) == 1 and not out:
         full = [x for x in ("Primary", mount[1] if mount else None, vip or None) if x]

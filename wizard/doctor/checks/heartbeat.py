@@ -9,6 +9,7 @@ import re
 from wizard.doctor.finding import Family, Finding, ok
 from wizard.doctor.pair import Pair, at, holds, said, same_subnet_iface, units_not
 from wizard.doctor.probe import NodeSnapshot
+from wizard.heartbeat.agents import WRITTEN
 from wizard.heartbeat.confcheck import check_authkeys, check_ha_cf, check_haresources
 from wizard.heartbeat.render import AUTHKEYS, HA_CF, HARESOURCES
 
@@ -228,8 +229,13 @@ def _scripts(pair: Pair) -> list[Finding]:
             found = n.script_paths(script)
             if found is None or found:
                 continue
-            hint = "use drbddisk::RESOURCE (the tutorial's datadisk no longer exists)" if script == "datadisk" else \
-                f"install the package that provides it, or link its init script into /etc/ha.d/resource.d/ on {n.name}"
+            if script == "datadisk":
+                hint = "use drbddisk::RESOURCE (the tutorial's datadisk no longer exists)"
+            elif script in WRITTEN:
+                hint = f"run `ha-wizard resume` (or apply): its Heartbeat files step writes {script} on both nodes"
+            else:
+                hint = f"install the package that provides it, or link its init script into /etc/ha.d/resource.d/ " \
+                       f"on {n.name}"
             out.append(_f("fail", "scripts", f"{script} (named in haresources) exists on neither "
                           f"/etc/ha.d/resource.d nor /etc/init.d of {n.name}",
                           [at(n, HARESOURCES, g.line) if g else "", said(n, f"ls /etc/ha.d/resource.d/{script} "
