@@ -1,13 +1,13 @@
 """DRBD bring-up on the two lab VMs (issue 6), with ha-wizard installed on node1 (``wizard_node1``).
 
-- a headless apply on blank disks: no create-md question, a moving progress (the engine's WaitProgress
-  samples, from ha-wizard.log), then ``ha-wizard status`` shows both nodes;
 - an ext3 filesystem on node2's partition stops the run until node2:/dev/vdb1 is confirmed;
 - the create-md prompt table against the real drbdmeta in a VM, through ``ssh -tt`` (SshExecutor);
 - a shared-secret mismatch between the nodes, diagnosed from the real kernel log;
 - skipping the initial sync on proven-blank disks (the step builders run by the engine over SSH).
 
-The kill -9 during the sync and the resume are test_apply_lab.py's ``test_resume_after_two_kills``.
+The headless apply on blank disks (no create-md question, a moving progress, then ``ha-wizard status``) and
+the kill -9 during the sync with its resume are test_apply_lab.py's (``test_install_and_apply_as_documented``,
+``test_resume_after_two_kills``).
 Scenarios start from blank disks and the image's own files (``clean_pair``); the module puts everything
 back at the end (``restore_and_forget``), as the lab is shared with the other lab modules.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,16 +36,10 @@ from wizard.executors.ssh import SshExecutor
 from wizard.flow.registry import conditions
 from wizard.lab import Lab
 
-from .wizard_on_node import LOG, clean_pair, journal, put_answers, run_wizard
+from .wizard_on_node import clean_pair, put_answers, run_wizard
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = "cat /proc/drbd"
-
-
-def progress_samples(log: str) -> list[tuple[str, float]]:
-    """(time, percent) of each initial-sync WaitProgress the engine published (EventPrinter logs them)."""
-    return [(m.group(1), float(m.group(2))) for m in re.finditer(
-        r"^\S+ (\S+) wait initial sync .*? ([\d.]+)$", log, re.M)]
 
 
 def wait_for(lab: Lab, n: int, cmd: str, pattern: str, timeout: float) -> str:
@@ -82,31 +76,6 @@ def fresh(cluster: Lab) -> Lab:
 def fresh_wizard(fresh: Lab, wizard_node1: Lab) -> Lab:
     put_answers(fresh)
     return fresh
-
-
-def test_apply_shows_progress_then_status(fresh_wizard: Lab, lab_timing: Callable[..., None]) -> None:
-    lab = fresh_wizard
-    fp = lab.host_key_fingerprint(2)
-    t0 = time.monotonic()
-    rc, out = run_wizard(lab, "apply --answers /root/lab.toml --yes --confirm node1 --confirm /dev/drbd0", fp)
-    lab_timing("drbd_apply_secs", time.monotonic() - t0)
-    assert rc == 0, out[-4000:]
-    # blank disks: create-md asked nothing (no node:disk confirmation was given, none was needed)
-    assert "node1:/dev/vdb1" not in out and "node2:/dev/vdb1" not in out
-    assert "ds:UpToDate/UpToDate" in lab.ssh(2, STATE).stdout
-    assert journal(lab)["facts"]["good_data_node"] == "node1"
-    log = lab.ssh(1, f"cat {LOG}").stdout
-    samples = progress_samples(log)
-    (lab.lab_dir / "drbd_bringup_progress.txt").write_text("".join(f"{t} {p:.1f}\n" for t, p in samples))
-    percents = [p for _, p in samples]
-    assert percents == sorted(percents) and percents[-1] == 100.0, samples
-    assert len({round(p) for p in percents}) >= 4, samples  # the bar moved, not just 0 -> 100
-    # at least once a second: never more than 2 s between two logged samples (the log has 1 s resolution)
-    stamps = [time.mktime(time.strptime(f"2000-01-01 {t}", "%Y-%m-%d %H:%M:%S")) for t, _ in samples]
-    assert max((b - a for a, b in zip(stamps, stamps[1:], strict=False)), default=0) <= 2, samples
-    assert log.count("$ drbdadm primary --force") == 1  # only node1, only once
-    rc, status = run_wizard(lab, "status --json", fp, timeout=300)
-    assert rc == 0 and '"node1"' in status and '"node2"' in status and status.count('"UpToDate"') == 4, status
 
 
 def test_ext3_on_a_disk_stops_for_confirmation(fresh_wizard: Lab) -> None:
