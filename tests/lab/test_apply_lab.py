@@ -9,8 +9,9 @@ SSH to node2 over the VMs' own link) and then checks the real nodes:
    UpToDate/UpToDate, node1 Primary, /replicated mounted on node1 only, every planned file in place), asked
    no create-md question, showed the initial sync's progress moving (issue 6: the engine's WaitProgress
    samples in ha-wizard.log), and ``ha-wizard status`` then shows both nodes;
-3. SIGKILL during the initial sync, ``resume``, SIGKILL again once mkfs is done, ``resume``: the same end
-   state, nothing destructive done twice.
+3. an ext3 filesystem on node2's partition stops the run until node2:/dev/vdb1 is confirmed; then SIGKILL
+   during the initial sync, ``resume``, SIGKILL again once mkfs is done, ``resume``: the same end state,
+   nothing destructive done twice.
 
 Data surviving the master's power cut is test_failover_lab.py's (every acknowledged write, three cuts).
 Scenarios share one booted pair: each starts from blank disks and the image's own files (``clean_pair``).
@@ -216,13 +217,21 @@ def check_sync_progress(lab: Lab, log: str) -> None:
 
 
 def test_resume_after_two_kills(fresh: Pair) -> None:
-    """SIGKILL in the initial sync, resume, SIGKILL once mkfs is journaled, resume: the same end state."""
+    """ext3 on node2 stops the run until confirmed; SIGKILL in the initial sync, resume, SIGKILL once mkfs is
+    journaled, resume: the same end state."""
     lab = fresh.lab
     plan = fresh.plan()
     slow = put_answers(lab, "/root/slow.toml", sync_rate="4M")  # ~30 s of sync for the 127 MiB partition
     confirms = confirm_args(plan)
     t0 = time.monotonic()
-    pid = start_wizard(lab, f"apply --answers {slow} --yes {confirms}", fresh.fingerprint, "/root/apply1.log")
+    # node2's partition holds an ext3 filesystem (with room for DRBD's metadata): the run stops before
+    # create-md touches it, naming node2:/dev/vdb1, until that is confirmed too (issue 6)
+    lab.ssh(2, "mkfs.ext3 -q -F /dev/vdb1 32M")
+    rc, out = run_wizard(lab, f"apply --answers {slow} --yes {confirms}", fresh.fingerprint)
+    assert rc != 0 and "node2:/dev/vdb1" in out and "--confirm" in out, out[-3000:]
+    assert "ext3" in lab.ssh(2, "blkid -p -o value -s TYPE /dev/vdb1", check=False).stdout  # untouched
+    confirms += " --confirm node2:/dev/vdb1"
+    pid = start_wizard(lab, f"resume --yes {confirms}", fresh.fingerprint, "/root/apply1.log")
     fresh.pids.append(pid)
     # Kill 1: the wizard is watching the initial sync (promote journaled, node1 SyncSource with progress).
     state = kill_when(lab, pid, step=fresh.step_id("promote"), drbd=r"cs:SyncSource .*sync'ed:\s*[1-9]",

@@ -1,13 +1,12 @@
-"""DRBD bring-up on the two lab VMs (issue 6), with ha-wizard installed on node1 (``wizard_node1``).
+"""DRBD bring-up on the two lab VMs (issue 6), driven from the host over SSH (the engine and the step builders).
 
-- an ext3 filesystem on node2's partition stops the run until node2:/dev/vdb1 is confirmed;
 - the create-md prompt table against the real drbdmeta in a VM, through ``ssh -tt`` (SshExecutor);
 - a shared-secret mismatch between the nodes, diagnosed from the real kernel log;
 - skipping the initial sync on proven-blank disks (the step builders run by the engine over SSH).
 
-The headless apply on blank disks (no create-md question, a moving progress, then ``ha-wizard status``) and
-the kill -9 during the sync with its resume are test_apply_lab.py's (``test_install_and_apply_as_documented``,
-``test_resume_after_two_kills``).
+The headless apply on blank disks (no create-md question, a moving progress, then ``ha-wizard status``), an
+ext3 filesystem on a disk stopping the run until confirmed, and the kill -9 during the sync with its resume
+are test_apply_lab.py's (``test_install_and_apply_as_documented``, ``test_resume_after_two_kills``).
 Scenarios start from blank disks and the image's own files (``clean_pair``); the module puts everything
 back at the end (``restore_and_forget``), as the lab is shared with the other lab modules.
 """
@@ -36,7 +35,7 @@ from wizard.executors.ssh import SshExecutor
 from wizard.flow.registry import conditions
 from wizard.lab import Lab
 
-from .wizard_on_node import clean_pair, put_answers, run_wizard
+from .wizard_on_node import clean_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = "cat /proc/drbd"
@@ -70,24 +69,6 @@ def cluster(restored_lab: Lab) -> Lab:
 def fresh(cluster: Lab) -> Lab:
     clean_pair(cluster)
     return cluster
-
-
-@pytest.fixture
-def fresh_wizard(fresh: Lab, wizard_node1: Lab) -> Lab:
-    put_answers(fresh)
-    return fresh
-
-
-def test_ext3_on_a_disk_stops_for_confirmation(fresh_wizard: Lab) -> None:
-    lab = fresh_wizard
-    fp = lab.host_key_fingerprint(2)
-    lab.ssh(2, "mkfs.ext3 -q -F /dev/vdb1 32M")  # a filesystem that leaves room for the metadata
-    rc, out = run_wizard(lab, "apply --answers /root/lab.toml --yes --confirm node1 --confirm /dev/drbd0", fp)
-    assert rc != 0 and "node2:/dev/vdb1" in out and "--confirm" in out, out[-3000:]
-    assert "ext3" in lab.ssh(2, "blkid -p -o value -s TYPE /dev/vdb1", check=False).stdout  # untouched
-    rc, out = run_wizard(lab, "resume --yes --confirm node2:/dev/vdb1 --confirm node1 --confirm /dev/drbd0", fp)
-    assert rc == 0, out[-4000:]
-    assert "ds:UpToDate/UpToDate" in lab.ssh(1, STATE).stdout
 
 
 # --- the prompt table against the real drbdmeta, through ssh -tt ----------------------------------------
