@@ -86,7 +86,8 @@ def test_dopd_lines_only_with_dopd_fencing() -> None:
                          "ha-wizard-ip::192.168.1.5/24/eth0 sendmail"),
     ("tutorial", "stock", "server1 drbddisk::drbd0 Filesystem::/dev/drbd0::/replicated::ext3 "
                           "IPaddr2::192.168.1.5/24/eth0 sendmail"),
-    ("lab", "lean", "node1 drbddisk::r0 ha-wizard-mount::/dev/drbd0::/replicated::ext4 ha-wizard-ip::10.99.0.100/24/eth1"),
+    ("lab", "lean", "node1 drbddisk::r0 ha-wizard-mount::/dev/drbd0::/replicated::ext4 "
+                    "ha-wizard-ip::10.99.0.100/24/eth1"),
     ("lab", "stock", "node1 drbddisk::r0 Filesystem::/dev/drbd0::/replicated::ext4 IPaddr2::10.99.0.100/24/eth1"),
     ("lab-dopd", "lean", "node1 drbddisk::r0 ha-wizard-mount::/dev/drbd1::/srv/ha::xfs "
                          "ha-wizard-ip::10.99.0.100/24/eth1 apache2 postgresql"),

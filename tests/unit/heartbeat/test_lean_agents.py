@@ -48,6 +48,19 @@ def steps(out: str) -> dict[str, tuple[int, str]]:
     return found
 
 
+def lifecycle(r: subprocess.CompletedProcess[str]) -> dict[str, tuple[int, str]]:
+    """The calls every agent's run makes, as Heartbeat needs them: not held before (exit 3), start twice
+    (the second does nothing), held (exit 0), and after stop not held, and a second stop succeeds."""
+    got = steps(r.stdout)
+    said = r.stdout + r.stderr
+    assert got["before"][0] == 3 and not held(got["before"][1]), said
+    assert got["start"][0] == 0 and got["again"][0] == 0, said
+    assert got["running"][0] == 0 and held(got["running"][1]), said
+    assert got["after"][0] == 3 and not held(got["after"][1]), said
+    assert got["stop-again"][0] == 0, said
+    return got
+
+
 CALL = 'call() { name=$1; shift; out=$("$@" 2>&1); echo "@$name $? $(echo $out)"; }\n'
 
 
@@ -69,17 +82,12 @@ def test_mount_start_status_stop_and_busy_holders(tmp_path: Path) -> None:
         call after {m} status
         call stop-again {m} stop
     """)
-    got = steps(r.stdout)
-    assert got["before"][0] == 3 and not held(got["before"][1]), r.stdout + r.stderr
-    assert got["start"][0] == 0 and got["again"][0] == 0, r.stdout + r.stderr
+    got = lifecycle(r)
     assert got["mounts"] == (0, "1"), "a second start mounted it again"
-    assert got["running"][0] == 0 and held(got["running"][1])
     # busy: TERM three times (the sleeper goes), then KILL (the one that ignores TERM): handed over, unmounted
     assert got["stop"][0] == 0, r.stdout + r.stderr
     assert "sending TERM" in got["stop"][1] and "sending KILL" in got["stop"][1], got["stop"]
     assert got["left"][1].strip() == "", f"still alive after stop: {got['left'][1]}"
-    assert got["after"][0] == 3 and not held(got["after"][1])
-    assert got["stop-again"][0] == 0
 
 
 def test_mount_refuses_wrong_arguments() -> None:
@@ -105,14 +113,9 @@ def test_address_start_status_stop() -> None:
         call after {a} status
         call stop-again {a} stop
     """)
-    got = steps(r.stdout)
-    assert got["before"][0] == 3 and not held(got["before"][1]), r.stdout + r.stderr
-    assert got["start"][0] == 0 and got["again"][0] == 0, r.stdout + r.stderr
+    got = lifecycle(r)
     assert got["addrs"] == (0, "1"), "the address is missing, or was added twice"
-    assert got["running"][0] == 0 and held(got["running"][1])
     assert got["stop"][0] == 0 and got["gone"] == (0, "0")
-    assert got["after"][0] == 3 and not held(got["after"][1])
-    assert got["stop-again"][0] == 0
 
 
 @pytest.mark.parametrize("spec", ["10.99.0.100/24", "10.99.0.100", "/24/eth1", "10.99.0.100//eth1"])
