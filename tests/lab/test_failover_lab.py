@@ -163,6 +163,45 @@ def start_drill_in_background(lab: Lab, log: str) -> None:
         time.sleep(1)
 
 
+WATCH = "/root/watch.jsonl"
+
+
+def start_watch(lab: Lab) -> None:
+    """``ha-wizard status --watch --json`` on node1, in the background: one line per refresh (≤ 1/s)."""
+    lab.ssh(1, f"nohup {WIZARD} status --watch --json --count 120 --answers {ANSWERS} --accept-host-key "
+               f"{lab.fingerprint} > {WATCH} 2>/dev/null < /dev/null &", timeout=60)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 120
+    while not any(s["vip_holders"] == ["node2"] for s in watched(lab)):
+        assert time.monotonic() < deadline, lab.ssh(1, f"cat {WATCH}", timeout=60).stdout[-2000:]
+        time.sleep(1)
+
+
+def watched(lab: Lab) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(ln) for ln in lab.ssh(1, f"cat {WATCH}", timeout=60).stdout.splitlines() if ln.startswith("{")]
+
+
+def check_watch_saw_the_takeover(lab: Lab, dead: str, took_over: str) -> None:
+    """The watch showed, in order: the dead node serving, then not answering, then the survivor holding the
+    disk (Primary, mounted), the VIP and Heartbeat's resources, while it kept refreshing over its one
+    connection; then it is stopped (Ctrl+C is the admin's way; here the process is ended)."""
+    deadline = time.monotonic() + 120
+    while True:
+        states = watched(lab)
+        held = [i for i, s in enumerate(states) if s["vip_holders"] == [took_over]
+                and s["resources_on"] == [took_over]
+                and s["nodes"][took_over].get("role") == "Primary" and s["nodes"][took_over].get("mounted")]
+        if held or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    lab.ssh(1, "pkill -INT -f 'status [-]-watch' || true", timeout=60)  # [-]: not this shell's own line
+    served = [i for i, s in enumerate(states) if s["vip_holders"] == [dead]]
+    silent = [i for i, s in enumerate(states) if "error" in s["nodes"][dead]]
+    assert served and silent and held, [(s["vip_holders"], sorted(s["nodes"][dead])) for s in states][-40:]
+    assert served[0] < silent[0] < held[0], (served[:3], silent[:3], held[:3])
+
+
 def rto_benchmark() -> Any:
     """benchmarks/failover_rto.py, loaded from the checkout (benchmarks/ is not a package)."""
     import importlib.util
@@ -197,6 +236,8 @@ def test_writes_in_flight_survive_three_power_cuts(cluster: Lab, lab_timing: Cal
             lab_timing("hard_failover_rto_secs", m["rto"])
         else:
             log = f"/root/hard{k}.log"
+            if serving == 2:  # node1 survives this cut: it watches the takeover live (issue 14)
+                start_watch(lab)
             start_drill_in_background(lab, log)
             lab.kill_hard(serving)
             if serving == 1:  # the wizard died with node1: read the measurement back once it is up again
@@ -209,6 +250,8 @@ def test_writes_in_flight_survive_three_power_cuts(cluster: Lab, lab_timing: Cal
                     assert time.monotonic() < deadline, out
                     time.sleep(2)
                 lab.restart(serving)
+            if serving == 2:
+                check_watch_saw_the_takeover(lab, dead="node2", took_over="node1")
             assert f"hard failover node{serving} -> node{other}: RTO" in out, out[-3000:]
             assert re.search(r"writes in flight: \d+ acknowledged writes, every one present", out), out[-3000:]
             lab_timing("hard_failover_rto_secs", rto(out))
