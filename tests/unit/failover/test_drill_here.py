@@ -6,6 +6,7 @@ the stack's log line, the result read back, the final state and the report kept.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from wizard.core.actions import Check
 from wizard.core.conditions import GENERIC, Conditions
 from wizard.drbd.conditions import CONDITIONS as DRBD
-from wizard.errors import WizardError
+from wizard.errors import ConfirmationRequired, WizardError
 from wizard.executors.local import LocalExecutor
 from wizard.executors.result import Result
 from wizard.failover.drill import Drill
@@ -57,10 +58,20 @@ def test_a_hand_over_is_measured_and_reported(tmp_path: Path, monkeypatch: pytes
         return LocalExecutor._exec(self, argv, input=None, timeout=timeout, env=None)
 
     monkeypatch.setattr(LocalExecutor, "probe", probe)
-    m = drill.run("graceful")  # the writer has its own test (test_scripts_here.py)
+    said: list[tuple[float, str]] = []
+    drill.say = lambda text: said.append((time.time(), text))
+    m = drill.run("graceful", confirm=lambda c, host: c.token == "node1")  # the writer: test_scripts_here.py
     assert m is not None and (m.source, m.target) == ("node1", "node2")
     assert m.phases[0].name == "detection" and m.phases[0].seconds is not None  # the stack's log line
     assert [p.seconds for p in m.phases[1:4]] == [None, None, None]  # no DRBD, mount or address here
+    # the detection was said as the watcher saw it, seconds before its result (it waited for the phases DRBD
+    # cannot reach here), and with the time the result table gives it
+    result = next((tmp_path / "state" / "drills").glob("*.json"))
+    live = [(t, text) for t, text in said if text.endswith("after the event, seen on node2")]
+    assert [text.split(":")[0] for _, text in live] == ["detection"], said
+    assert live[0][0] < result.stat().st_mtime - 2.0
+    assert abs(float(live[0][1].split()[1]) - (m.phases[0].seconds or 0.0)) < 0.2
+    assert said.index(live[0]) < next(i for i, (_, text) in enumerate(said) if "RTO" in text or "NOT COMPLETE" in text)
     report = (tmp_path / "state" / "failover-report.md").read_text()
     assert "graceful failover node1 -> node2 (Fake; fake)" in report and "node2 SERVES" in report
     saved = json.loads(next((tmp_path / "state" / "drills").glob("*.measure.json")).read_text())
@@ -69,4 +80,24 @@ def test_a_hand_over_is_measured_and_reported(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(WizardError, match="nothing to fail back"):
         states["node1"].write_text("serving\n")
         states["node2"].write_text("standby\n")
-        drill.run("back")
+        drill.run("back", confirm=lambda c, host: True)
+
+
+def test_a_drill_is_refused_without_the_serving_nodes_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Consent names the node that gives the service up; anything else stops before the watcher is armed."""
+    drill, states, proc = pair(tmp_path)
+
+    def probe(self: LocalExecutor, argv: list[str], *, timeout: float = 30.0) -> Result:
+        if list(argv) == ["cat", "/proc/drbd"]:
+            argv = ["cat", str(proc)]
+        elif list(argv) == ["node-state"]:
+            argv = ["cat", str(states[self.node])]
+        return LocalExecutor._exec(self, argv, input=None, timeout=timeout, env=None)
+
+    monkeypatch.setattr(LocalExecutor, "probe", probe)
+    for confirm in (None, lambda c, host: c.token == "node2"):
+        with pytest.raises(ConfirmationRequired) as e:
+            drill.run("hard", confirm=confirm)
+        assert "pass --confirm node1 when running headless" in str(e.value)
+        assert "away from node1" in str(e.value) and e.value.exit_code == 5
+    assert not (tmp_path / "state" / "drills").exists()  # nothing armed, nothing recorded
