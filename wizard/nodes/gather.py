@@ -58,6 +58,8 @@ run modinfo modinfo -F version drbd
 run managers sh -c 'for t in apt-get dnf yum zypper dpkg-query rpm; do command -v $t >/dev/null && echo $t; done'
 if command -v dpkg-query >/dev/null 2>&1; then run packages dpkg-query -W -f '${Package} ${Version}\n' $1
 elif command -v rpm >/dev/null 2>&1; then run packages rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' $1; fi
+command -v apt-cache >/dev/null 2>&1 &&
+  run candidates sh -c 'ls /var/lib/apt/lists 2>/dev/null | grep -c _Packages; apt-cache policy "$@"' sh $1
 run serial sh -c 'cat /proc/tty/driver/serial 2>/dev/null || ls -d /dev/ttyS*'
 run ha-agents sh -c 'for d in /etc/ha.d/resource.d /usr/lib/ocf/resource.d/heartbeat; do
   for a in drbddisk Filesystem IPaddr2 IPaddr; do [ -x "$d/$a" ] && echo "$d/$a"; done; done; exit 0'
@@ -174,6 +176,8 @@ def facts_from_sections(node: str, sec: Mapping[str, Section], packages: Sequenc
         installed = fn.parse_dpkg_versions(sec["packages"].out)
     else:
         unknown["packages"] = _why("dpkg-query" if db == "dpkg" else "rpm", sec.get("packages"))
+    cand = sec.get("candidates")
+    candidates = fn.parse_apt_candidates(cand.out) if cand is not None and cand.rc == 0 else None
     serial_sec = sec.get("serial")
     serial = tuple(fn.parse_serial_ports(serial_sec.out)) if serial_sec is not None else None
     # raw lines, read by wizard.heartbeat.agents (which resource agents and init system the node has)
@@ -185,7 +189,7 @@ def facts_from_sections(node: str, sec: Mapping[str, Section], packages: Sequenc
         mounts=tuple(mounts), swaps=tuple(swaps), pvs=pvs, md_members=md, holders=holders, drbd=versions,
         drbd_loaded=drbd_loaded, drbd_module=module or proc.kernel_module, package_db=db,
         package_manager=manager, packages=installed, packages_asked=tuple(packages), serial_ports=serial,
-        ha_agents=ha_agents, init=init, unknown=unknown,
+        ha_agents=ha_agents, init=init, candidates=candidates, unknown=unknown,
     )
 
 
