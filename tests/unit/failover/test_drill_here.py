@@ -23,7 +23,7 @@ from wizard.failover.stack import Stack, Target
 SYNCED = "version: 8.4.11\n 0: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n"
 
 
-def pair(tmp_path: Path) -> tuple[Drill, dict[str, Path], Path]:
+def pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Drill, dict[str, Path]]:
     states = {n: tmp_path / f"{n}.state" for n in ("node1", "node2")}
     states["node1"].write_text("serving\n")
     states["node2"].write_text("standby\n")
@@ -43,11 +43,6 @@ def pair(tmp_path: Path) -> tuple[Drill, dict[str, Path], Path]:
                   stack=stack, conditions=Conditions(GENERIC, DRBD),
                   services=[("web", Check(("echo", "HTTP/1.1 200"), "output-contains", ("HTTP/1.",)))],
                   state_dir=str(tmp_path / "state"), settings="fake", say=lambda s: None, watch_s=5.0)
-    return drill, states, proc
-
-
-def test_a_hand_over_is_measured_and_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    drill, states, proc = pair(tmp_path)
 
     def probe(self: LocalExecutor, argv: list[str], *, timeout: float = 30.0) -> Result:
         """Each node's state is its own file; DRBD's state comes from the fake /proc/drbd."""
@@ -58,6 +53,11 @@ def test_a_hand_over_is_measured_and_reported(tmp_path: Path, monkeypatch: pytes
         return LocalExecutor._exec(self, argv, input=None, timeout=timeout, env=None)
 
     monkeypatch.setattr(LocalExecutor, "probe", probe)
+    return drill, states
+
+
+def test_a_hand_over_is_measured_and_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drill, states = pair(tmp_path, monkeypatch)
     said: list[tuple[float, str]] = []
     drill.say = lambda text: said.append((time.time(), text))
     m = drill.run("graceful", confirm=lambda c, host: c.token == "node1")  # the writer: test_scripts_here.py
@@ -85,16 +85,7 @@ def test_a_hand_over_is_measured_and_reported(tmp_path: Path, monkeypatch: pytes
 
 def test_a_drill_is_refused_without_the_serving_nodes_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Consent names the node that gives the service up; anything else stops before the watcher is armed."""
-    drill, states, proc = pair(tmp_path)
-
-    def probe(self: LocalExecutor, argv: list[str], *, timeout: float = 30.0) -> Result:
-        if list(argv) == ["cat", "/proc/drbd"]:
-            argv = ["cat", str(proc)]
-        elif list(argv) == ["node-state"]:
-            argv = ["cat", str(states[self.node])]
-        return LocalExecutor._exec(self, argv, input=None, timeout=timeout, env=None)
-
-    monkeypatch.setattr(LocalExecutor, "probe", probe)
+    drill, _ = pair(tmp_path, monkeypatch)
     for confirm in (None, lambda c, host: c.token == "node2"):
         with pytest.raises(ConfirmationRequired) as e:
             drill.run("hard", confirm=confirm)
