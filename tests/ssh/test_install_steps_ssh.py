@@ -49,7 +49,7 @@ def test_the_dry_run_lists_the_installs_first(sshd: Any, tmp_path: Path, capsys:
     steps = [ln for ln in out.splitlines() if ln[:4].strip().rstrip(".").isdigit() and ". [" in ln[:8]]
     assert [ln.split(". ", 1)[1] for ln in steps[:2]] == ["[server1] install hello", "[server2] install hello"]
     assert out.count("run: DEBIAN_FRONTEND=noninteractive apt-get install -y hello") == 2
-    assert "packages installed first (hello on " in out  # the header says the checks that need them come after
+    assert "installed first: hello on server1; hello on server2 (the checks that need them run after" in out
     assert "not installed: hello: the plan installs them first (install@server2)" in out  # the preflight: a warning
     assert not (tmp_path / "journal" / "journal.json").exists()
 

@@ -148,6 +148,6 @@ async def test_review_lists_the_package_installs_first(make_app, fake_core) -> N
         assert steps[1] == "2. [server1] /etc/hosts entries for both servers and the service"
         assert "run: DEBIAN_FRONTEND=noninteractive apt-get install -y drbd-utils heartbeat sendmail" in plan
         status = text_of(app, "#plan-status")
-        assert "packages installed first (drbd-utils, heartbeat, sendmail on server2)" in status
+        assert "installed first: drbd-utils, heartbeat, sendmail on server2 (the checks that need them" in status
         assert "] install drbd-utils" in text_of(app, "#plan-peer") and "] install " not in text_of(app, "#plan-master")
         assert app.st.facts["plan"].steps[0][:3] == ("install@server2", "install", "server2")

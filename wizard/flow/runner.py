@@ -108,6 +108,8 @@ def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: Even
         raise WizardError(wrong)
     installs = [s for s in prepared.steps if s.kind == INSTALL]
     steps = [s for s in prepared.steps if s.kind != INSTALL]
+    if session.refreshed and not installs:  # a retry after the installs ran: the steps as planned since
+        steps = _replanned(session, steps)
     _require_ready(session, steps, on_nodes=not installs)
     j = prepared.journal
     # Whose data won is fixed by the first forced promote: the journal names it, and it is never redone
@@ -167,6 +169,11 @@ def _after_install(session: Session, steps: list[Step]) -> list[Step]:
         what = "; ".join(f"{', '.join(p)} on {n}" for n, p in still.items())
         raise StepFailed(f"the package manager finished, but these are still not installed: {what}. Install them "
                          "by hand (the package manager's log says why), then run `ha-wizard resume`")
+    return _replanned(session, steps)
+
+
+def _replanned(session: Session, steps: list[Step]) -> list[Step]:
+    """The plan made again from the session's facts, from the step ``steps`` start at."""
     fresh = [s for s in session.plan() if s.kind != INSTALL]
     ids = [s.id for s in fresh]
     start = steps[0].id if steps else None

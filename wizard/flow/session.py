@@ -46,6 +46,7 @@ class Session:
     executors: dict[str, Executor] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # plain remarks shown above the plan
     context: PlanContext | None = None
+    refreshed: bool = False  # the facts were gathered again after the plan was made (``refresh``)
 
     @property
     def journal_dir(self) -> str:
@@ -64,6 +65,7 @@ class Session:
         assert self.context is not None
         kept = {k: v for k, v in self.context.facts.items() if k == "link_rate"}
         self.context = plan_context(self.spec, self.secrets, self.executors, kept)
+        self.refreshed = True
 
     def close(self) -> None:
         for ex in self.executors.values():

@@ -89,5 +89,4 @@ def note(spec: Spec, facts: Mapping[str, object]) -> str:
     if not plan:
         return ""
     what = "; ".join(f"{', '.join(pkgs)} on {node}" for node, pkgs in plan.items())
-    return (f"packages installed first ({what}); what needs them (each node's drbdadm, Heartbeat's agents, "
-            "the services' versions and paths) is checked after that")
+    return f"installed first: {what} (the checks that need them run after that)"

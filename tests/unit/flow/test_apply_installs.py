@@ -51,6 +51,7 @@ def _session(tmp_path: Path, log: list[str], *, missing: bool, still_missing: bo
         log.append("facts gathered again")
         assert s.context is not None
         s.context = dataclasses.replace(s.context, facts=dict(s.context.facts if still_missing else both()))
+        s.refreshed = True
 
     s.plan = plan  # type: ignore[method-assign]
     s.refresh = refresh  # type: ignore[method-assign]
@@ -135,3 +136,14 @@ def test_heartbeats_agents_are_checked_after_the_install_that_brings_them() -> N
     ctx = PlanContext(spec=spec, secrets=Secrets("s" * 32, "k" * 32), facts=facts)
     found = [p for p in check_plan_files(ctx, build_plan(ctx), run_drbdadm=False) if "agent" in p.message]
     assert [(p.node, p.fatal) for p in found] == [("node2", True), ("node2", True)]
+
+
+def test_a_retry_after_the_installs_runs_the_steps_as_planned_since(tmp_path: Path, checks: list[str]) -> None:
+    """The TUI retries from a failed step with the steps it was shown: after the installs, the session plans
+    them again from the facts gathered since (the retry starts where it was asked to)."""
+    s = _session(tmp_path, checks, missing=True)
+    _apply(s, tmp_path)
+    checks.clear()
+    stale = [Step("hosts@node2", "hosts", "hosts (planned before the install)", "node2", (Run(("echo", "old")),))]
+    runner.apply(s, Prepared(stale, Journal.open(tmp_path), []), confirm=lambda c, host: False, bus=EventBus())
+    assert checks[-1] == "node2: echo hosts"
