@@ -105,8 +105,8 @@ def newest_measure(lab: Lab) -> dict[str, Any]:
 def hard_drill(lab: Lab, fp: str) -> dict[str, Any]:
     s = serving(lab)
     log = "/root/bench-hard.log"
-    lab.ssh(1, f"COLUMNS=160 nohup {WIZARD} failover-test --hard --answers {ANSWERS} --accept-host-key {fp} "
-               f"> {log} 2>&1 < /dev/null &", timeout=60)
+    lab.ssh(1, f"COLUMNS=160 nohup {WIZARD} failover-test --hard --confirm node{s} --answers {ANSWERS} "
+               f"--accept-host-key {fp} > {log} 2>&1 < /dev/null &", timeout=60)
     wait("the drill armed", lambda: "Now cut" in lab.ssh(1, f"cat {log}", timeout=60).stdout, 300)
     lab.kill_hard(s)
     if s == 1:
@@ -143,7 +143,9 @@ def late_beats(lab: Lab, fp: str, secs: float) -> dict[str, Any]:
 
 
 def soft_drill(lab: Lab, fp: str, mode: str) -> dict[str, Any]:
-    rc, out = run_wizard(lab, f"failover-test --{mode} --answers {ANSWERS}", fp, timeout=600)
+    # consent names the node that gives the service up: the one serving now
+    rc, out = run_wizard(lab, f"failover-test --{mode} --confirm node{serving(lab)} --answers {ANSWERS}", fp,
+                         timeout=600)
     if rc != 0:
         raise RuntimeError(out[-3000:])
     return newest_measure(lab)

@@ -269,9 +269,11 @@ class Core:
         """(the node serving, the one standing by), read-only; a plain error when the pair is not in shape."""
         return tuple(drill.roles())  # type: ignore[return-value]
 
-    def run_drill(self, drill: Any, mode: str) -> Any:
-        """graceful | hard | back: the Measurement (phases, RTO, writes), the report appended on this node."""
-        return drill.run(mode)
+    def run_drill(self, drill: Any, mode: str, typed: str) -> Any:
+        """graceful | hard | back: the Measurement (phases, RTO, writes), the report appended on this node.
+        ``typed``: the node name the admin typed on the Failover screen; the drill goes ahead only when it
+        is the serving node's, the consent the drill asks for."""
+        return drill.run(mode, confirm=lambda c, host: c.token == typed)
 
     def close_drill(self, drill: Any) -> None:
         for ex in drill.executors.values():

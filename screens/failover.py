@@ -136,7 +136,7 @@ class FailoverScreen(WizardScreen):
                 if not ok:
                     app.call_from_thread(self.ended, None, "not confirmed: nothing was moved")
                     return
-                m = app.detached(core.run_drill, drill, mode)
+                m = app.detached(core.run_drill, drill, mode, src)
             finally:
                 core.close_drill(drill)
         except QuitRequested:

@@ -144,19 +144,20 @@ def rto(out: str) -> float:
 
 
 def test_graceful_then_back(cluster: Lab, lab_timing: Callable[..., None]) -> None:
-    out = drill(cluster, "--graceful")
+    out = drill(cluster, "--graceful --confirm node1")
     lab_timing("graceful_switchover_secs", rto(out))
     assert serves(cluster, 2) == "" and stands_by(cluster, 1) == "", out[-3000:]
-    out = drill(cluster, "--back")
+    out = drill(cluster, "--back --confirm node2")
     lab_timing("failback_secs", rto(out))
     assert serves(cluster, 1) == "" and stands_by(cluster, 2) == "", out[-3000:]
     report = cluster.ssh(1, f"cat {STATE}/failover-report.md").stdout
     assert report.count("## ") == 2 and "graceful failover node1 -> node2" in report
 
 
-def start_drill_in_background(lab: Lab, log: str) -> None:
-    lab.ssh(1, f"COLUMNS=160 nohup {WIZARD} failover-test --hard --answers {ANSWERS} --accept-host-key "
-               f"{lab.fingerprint} > {log} 2>&1 < /dev/null &", timeout=60)  # type: ignore[attr-defined]
+def start_drill_in_background(lab: Lab, log: str, serving: int) -> None:
+    lab.ssh(1, f"COLUMNS=160 nohup {WIZARD} failover-test --hard --confirm node{serving} --answers {ANSWERS} "
+               f"--accept-host-key {lab.fingerprint} > {log} 2>&1 < /dev/null &",  # type: ignore[attr-defined]
+            timeout=60)
     deadline = time.monotonic() + 300
     while "Now cut" not in lab.ssh(1, f"cat {log}", timeout=60).stdout:
         assert time.monotonic() < deadline, lab.ssh(1, f"cat {log}", timeout=60).stdout
@@ -238,7 +239,7 @@ def test_writes_in_flight_survive_three_power_cuts(cluster: Lab, lab_timing: Cal
             log = f"/root/hard{k}.log"
             if serving == 2:  # node1 survives this cut: it watches the takeover live (issue 14)
                 start_watch(lab)
-            start_drill_in_background(lab, log)
+            start_drill_in_background(lab, log, serving)
             lab.kill_hard(serving)
             if serving == 1:  # the wizard died with node1: read the measurement back once it is up again
                 wait_until("node2 taking over", lambda: serves(lab, 2), 240)

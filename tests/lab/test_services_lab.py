@@ -293,7 +293,7 @@ def test_switchover_brings_every_service_up_on_node2_with_its_data(cluster: Clus
     assert c.queued, c.sh(1, "ls -la /var/spool/mqueue/")
     psql(c, 1, f"CREATE TABLE ha (v text); INSERT INTO ha VALUES ('{c.token}')")
     t0 = time.monotonic()
-    drill(c, "--graceful")
+    drill(c, "--graceful --confirm node1")
     c.timing("switchover_to_node2_secs", time.monotonic() - t0)
     healthy(c, 2, timeout=60)
     assert c.queued in c.sh(2, "mailq 2>&1"), c.sh(2, "mailq 2>&1")
@@ -306,7 +306,7 @@ def test_switchover_brings_every_service_up_on_node2_with_its_data(cluster: Clus
     # node1 rejoins as DRBD Secondary (DRBD and Heartbeat start at boot), catches up, then takes over again
     wait_drbd(lab, 1, r"cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate", timeout=300)
     t0 = time.monotonic()
-    drill(c, "--back")
+    drill(c, "--back --confirm node2")
     c.timing("switchover_to_node1_secs", time.monotonic() - t0)
     healthy(c, 1, timeout=60)
     assert psql(c, 1, "SELECT v FROM ha") == c.token

@@ -47,6 +47,10 @@ async def test_graceful_then_failback(make_app, fake_core, tmp_path: Path) -> No
         assert result.startswith("graceful failover server1 -> server2: RTO 3.1 s")
         assert "apache2 answering" in result and "3.1 s" in result
         assert "Arming the watcher on server2" in _log(app) and "hands everything over" in _log(app)
+        # each phase as the watcher saw it, before the result table
+        for phase in ("detection: 0.4", "DRBD Primary: 1.2", "mounted: 1.5", "service address up: 1.9",
+                      "apache2 answering: 3.1"):
+            assert f"{phase} s after the event, seen on server2" in _log(app)
         fail_back = app.screen.query_one("#fail-back", Button)
         assert not fail_back.disabled
         await pilot.click("#fail-back")

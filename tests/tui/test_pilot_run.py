@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, ProgressBar
-from tuikit import goto, local_answers, screen_text, until
+from tuikit import goto, local_answers, screen_text, text_of, until
 
 from screens.modals import ConfirmModal, FailureModal
 from wizard.core.answers import load_answers
@@ -115,3 +115,39 @@ async def test_refused_confirmation_stops_and_skip_is_offered_only_where_safe(ma
         assert "not confirmed" in screen_text(app)
         await pilot.click("#quit")
         await until(pilot, lambda: not app.is_running)
+
+
+async def test_review_lists_the_package_installs_first(make_app, fake_core) -> None:
+    """server2 lacks drbd-utils, heartbeat and sendmail: the Review screen's plan starts with their install,
+    the command it runs is shown, and the note says the checks that need them come after it."""
+    import dataclasses
+
+    from helpers.nodes import node_facts
+
+    from wizard.preflight.install import note
+
+    original = fake_core.review_session
+
+    def review_session(st, ask, draft=False):  # type: ignore[no-untyped-def]
+        s = original(st, ask, draft)
+        facts = {"server1": node_facts(1, node="server1", hostname="server1"),
+                 "server2": node_facts(2, node="server2", hostname="server2", packages={})}
+        s.context = dataclasses.replace(s.context, facts=facts)
+        s.notes.append(note(s.spec, facts))
+        return s
+
+    fake_core.review_session = review_session
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(app, pilot, "review")
+        await until(pilot, lambda: app.st.facts.get("plan") is not None, what="the plan")
+        await pilot.pause()
+        plan = text_of(app, "#plan-all")
+        steps = [ln.strip() for ln in plan.splitlines() if ". [" in ln[:8]]
+        assert steps[0] == "1. [server2] install drbd-utils, heartbeat, sendmail", steps[:3]
+        assert steps[1] == "2. [server1] /etc/hosts entries for both servers and the service"
+        assert "run: DEBIAN_FRONTEND=noninteractive apt-get install -y drbd-utils heartbeat sendmail" in plan
+        status = text_of(app, "#plan-status")
+        assert "installed first: drbd-utils, heartbeat, sendmail on server2 (the checks that need them" in status
+        assert "] install drbd-utils" in text_of(app, "#plan-peer") and "] install " not in text_of(app, "#plan-master")
+        assert app.st.facts["plan"].steps[0][:3] == ("install@server2", "install", "server2")

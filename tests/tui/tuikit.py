@@ -186,12 +186,15 @@ class FakeDrill:
     def roles(self) -> tuple[str, str]:
         return self.serving[0], self.serving[1]
 
-    def run(self, mode: str) -> Any:
-        from wizard.errors import WizardError
-        from wizard.failover.result import Measurement, Phase
+    def run(self, mode: str, *, confirm: Any = None) -> Any:
+        from wizard.core.actions import Confirm
+        from wizard.errors import ConfirmationRequired, WizardError
+        from wizard.failover.result import Measurement, Phase, live_lines
 
-        self.runs.append(mode)
         src, dst = self.serving
+        if confirm is None or not confirm(Confirm(src, f"the {mode} drill takes the service away from {src}"), src):
+            raise ConfirmationRequired(f"not confirmed: pass --confirm {src} when running headless")
+        self.runs.append(mode)
         self.say(f"Arming the watcher on {dst} (it measures the takeover there) ...")
         if self.error:
             raise WizardError(self.error)
@@ -204,6 +207,12 @@ class FakeDrill:
             self.say(f"{src} hands everything over to {dst} (hb_standby all) ...")
         phases = (Phase("detection", 0.4), Phase("DRBD Primary", 1.2), Phase("mounted", 1.5),
                   Phase("service address up", 1.9), Phase("apache2 answering", 3.1))
+        # each phase as the watcher appends it, said live through the real formatter
+        keys = ("detection", "promote", "mount", "ip", "service:apache2")
+        progress = "".join(f'{{"phase": "{k}", "t": {100 + p.seconds}, "event": 100}}\n'
+                           for k, p in zip(keys, phases, strict=True))
+        for ln in live_lines(progress, 0, dst)[0]:
+            self.say(ln)
         writes = {"acked": 812, "present": 815, "missing_count": 0, "missing": []} if mode == "hard" else None
         m = Measurement(mode, src, dst, "Heartbeat", f"{src} asked to hand everything over", phases, 3.1, writes)
         self.serving.reverse()

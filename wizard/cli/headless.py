@@ -11,6 +11,7 @@ from rich.console import Console
 from wizard.cli.confirm import headless_or_typed
 from wizard.cli.show import options_from
 from wizard.core.events import EventBus
+from wizard.errors import WizardError
 from wizard.flow.runner import apply, prepare
 from wizard.flow.session import open_session
 from wizard.output.console import EventPrinter
@@ -50,7 +51,12 @@ def run_headless(args: argparse.Namespace, answers: str, *, resuming: bool = Fal
         bus.subscribe(printer)
         confirm = headless_or_typed(args.confirm, interactive=interactive,
                                     say=lambda s: console.print(s, markup=False, highlight=False))
-        summary = apply(session, prepared, confirm=confirm, bus=bus)
+        try:
+            summary = apply(session, prepared, confirm=confirm, bus=bus)
+        except WizardError:
+            # the error's sentence follows (printed by main); the time spent is said here, as on success
+            console.print(f"\nStopped; {printer.summary()}.", highlight=False, markup=False)
+            raise
     finally:
         printer.close()
         session.close()

@@ -15,19 +15,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.core.actions import Check
+from wizard.core.actions import Check, Confirm
 from wizard.core.conditions import Conditions
-from wizard.errors import WizardError
+from wizard.core.engine import Confirmer
+from wizard.errors import ConfirmationRequired, WizardError
 from wizard.executors.base import Executor
 from wizard.executors.result import Result
 from wizard.failover import watcher, writer
-from wizard.failover.result import Measurement, measure, report, summary
+from wizard.failover.result import Measurement, live_lines, measure, report, summary
 from wizard.failover.stack import Stack, Target
 
 DRILLS = "drills"  # under the state dir (/var/lib/ha-wizard) of each node
 RECORDS_DIR = ".ha-wizard-drill"
 REPORT = "failover-report.md"
 POWER_OFF_WAIT_S = 600.0  # how long a hard drill waits for the serving node to die
+POLL_MARK = "@@ha-wizard-result"
+# The watcher's progress so far, then its result once written (an atomic rename: whole or absent). Read-only.
+POLL = f'cat -- "$1" 2>/dev/null; printf "\\n{POLL_MARK}\\n"; cat -- "$2" 2>/dev/null; exit 0'
 
 
 @dataclass
@@ -73,11 +77,24 @@ class Drill:
                               "on data that is not up to date. Wait for the resync (`ha-wizard status`)")
 
     # --- the drill ------------------------------------------------------------------------------------
-    def run(self, mode: str, *, writes: bool | None = None) -> Measurement | None:
+    def consent(self, mode: str, source: str, target: str) -> Confirm:
+        """What a drill takes away, named after the node that gives it up (the token to type)."""
+        how = (f"you then cut {source}'s power and {target} takes over after Heartbeat's deadtime" if mode == "hard"
+               else f"{source} hands them over to {target}")
+        return Confirm(source, f"the {mode} drill takes the disk, the service address {self.target.vip} and the "
+                               f"services away from {source}: clients wait until {target} serves them ({how})")
+
+    def run(self, mode: str, *, writes: bool | None = None, confirm: Confirmer | None = None) -> Measurement | None:
+        """The drill, once ``confirm`` grants the consent that names the serving node (without it, refused
+        before anything moves: a drill interrupts the service like any destructive step)."""
         source, target = self.roles()
         if mode == "back" and source == self.preferred:
             raise WizardError(f"{source} already holds everything: there is nothing to fail back")
         self._synced(target)
+        c = self.consent(mode, source, target)
+        if confirm is None or not confirm(c, source):
+            raise ConfirmationRequired(f"not confirmed: {c.message}. Type '{c.token}' when asked, or pass "
+                                       f"--confirm {c.token} when running headless")
         writes = mode == "hard" if writes is None else writes
         drill_id = time.strftime("%Y%m%d-%H%M%S")
         base = f"{self.state_dir}/{DRILLS}/{drill_id}"
@@ -87,7 +104,8 @@ class Drill:
             log=self.stack.log, minor=self.target.minor, device=self.target.device,
             mount_point=self.target.mount_point, vip=self.target.vip, family=self.target.family,
             resource=self.target.resource, timeout=POWER_OFF_WAIT_S + self.watch_s if mode == "hard" else self.watch_s,
-            go=f"{base}.go" if mode != "hard" else "", records=records,
+            go=f"{base}.go" if mode != "hard" else "", records=records, progress=f"{base}.progress",
+            detect=self.stack.detect,
             services=tuple(watcher.ServiceProbe(n, c.probe, c.until, c.args) for n, c in self.services))
         tex, sex = self.executors[target], self.executors[source]
         self.say(f"Arming the watcher on {target} (it measures the takeover there) ...")
@@ -116,7 +134,7 @@ class Drill:
             self._must(tex.run(["touch", cfg.go]), target, "mark the event")
             self.say(f"{source} hands everything over to {target} ({' '.join(self.stack.standby_argv[-2:])}) ...")
             self._must(sex.run(list(self.stack.standby_argv), timeout=120), source, "hand the resources over")
-        raw = self._wait_result(tex, cfg.out, cfg.timeout + 30)
+        raw = self._wait_result(tex, cfg.out, cfg.timeout + 30, progress=cfg.progress)
         return self.finish(meta, raw)
 
     def _must(self, r: Result, node: str, what: str) -> Result:
@@ -143,11 +161,21 @@ class Drill:
         raise WizardError(f"the writer on the serving node never reached the watcher on {ex.node} (a firewall "
                           f"between the replication addresses?); run the drill with --no-writes")
 
-    def _wait_result(self, ex: Executor, out: str, timeout: float) -> dict[str, Any]:
+    def _wait_result(self, ex: Executor, out: str, timeout: float, *, progress: str = "") -> dict[str, Any]:
+        """Poll the watcher once a second: one read-only probe over the node's connection gives its progress
+        (each new phase said as it happens) and, at the end, its result."""
         end = time.monotonic() + timeout
+        shown = 0
         while time.monotonic() < end:
-            text = ex.read_file(out)
-            if text:
+            if progress:
+                r = ex.probe(["sh", "-c", POLL, "sh", progress, out])
+                phases, _, text = r.out.partition(f"\n{POLL_MARK}\n")
+                lines, shown = live_lines(phases, shown, ex.node)
+                for line in lines:
+                    self.say(line)
+            else:
+                text = ex.read_file(out) or ""
+            if text.strip():
                 data: dict[str, Any] = json.loads(text)
                 return data
             self.sleep(1.0)

@@ -3,6 +3,7 @@ writes in flight, and the report the admin keeps (Markdown, appended)."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -83,6 +84,29 @@ def measure(raw: dict[str, Any], *, mode: str, source: str, target: str, stack: 
         notes.append("the watcher gave up before every phase was reached")
     return Measurement(mode, source, target, stack, event, tuple(phases), rto, raw.get("records"), log,
                        tuple(notes))
+
+
+def phase_label(key: str) -> str:
+    """The watcher's phase key ("promote", "service:apache2", "detection") as the result table names it."""
+    if key.startswith("service:"):
+        return f"{key.split(':', 1)[1]} answering"
+    return dict(PHASES).get(key, key)
+
+
+def live_lines(text: str, shown: int, target: str) -> tuple[list[str], int]:
+    """The phases the watcher appended to its progress file since the first ``shown`` lines, as lines for
+    the admin (seconds after the event, as the watcher saw them), and how many lines are now shown. A line
+    still being written (no newline yet) waits for the next poll."""
+    done = text.split("\n")[:-1]
+    out = []
+    for raw in done[shown:]:
+        try:
+            d = json.loads(raw)
+            secs = float(d["t"]) - float(d["event"])
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn line is never shown; the result table has every phase anyway
+        out.append(f"{phase_label(str(d.get('phase', '?')))}: {secs:.1f} s after the event, seen on {target}")
+    return out, len(done)
 
 
 def writes_text(m: Measurement) -> str:

@@ -8,6 +8,9 @@ under emulation a process start costs ~0.1 s. It tails the stack's log, timestam
 arrives, and runs the services' probes once the address is up. It also receives the writer's
 acknowledgements (one TCP connection from the serving node), and pings the serving node: for a power
 cut the event is the serving node's last sign of life. All times are this node's monotonic clock.
+
+Each phase is also appended, when first seen, to a progress file (one JSON line) that the wizard polls
+once a second over its one SSH connection, to show the phase as it happens; the result file is unchanged.
 """
 
 from __future__ import annotations
@@ -23,8 +26,23 @@ now = time.monotonic
 t_arm = now()
 acks = {"n": 0, "t": None}
 seen = {"t": None}
+event = {"t": None}
 log_lines = []
 lock = threading.Lock()
+plock = threading.Lock()
+
+def progress(phase, t):
+    # one JSON line per phase as it is first seen, appended (the wizard polls it over its SSH connection);
+    # "event" is the event's time as known at that moment: the "go" file, or the serving node's last sign
+    # of life (stable once it is dead), so the wizard shows seconds after the event at once
+    if not cfg.get("progress"):
+        return
+    with lock:
+        ev = event["t"] if cfg.get("go") else seen["t"]
+    if ev is None or t < ev - 0.5:
+        return
+    with plock, open(cfg["progress"], "a") as f:
+        f.write(json.dumps({"phase": phase, "t": max(t, ev), "event": ev}) + "\n")
 
 def save(path, data):
     tmp = path + ".tmp"
@@ -74,6 +92,7 @@ def tail():
     except OSError:
         return
     part = ""
+    detected = False
     while True:
         chunk = f.read()
         if chunk:
@@ -82,6 +101,16 @@ def tail():
             t = now()
             with lock:
                 log_lines.extend((t, ln) for ln in lines if ln.strip())
+            if not detected and cfg.get("detect") and any(re.search(cfg["detect"], ln) for ln in lines):
+                for _ in range(20):  # the line can beat the main loop's look at the "go" file by a sample
+                    with lock:
+                        ev = event["t"] if cfg.get("go") else seen["t"]
+                    if ev is not None or not (cfg.get("go") and os.path.exists(cfg["go"])):
+                        break
+                    time.sleep(0.05)
+                if ev is not None and t >= ev - 0.5:
+                    detected = True
+                    progress("detection", t)
         else:
             time.sleep(0.05)
 
@@ -123,9 +152,12 @@ deadline = t_arm + cfg["timeout"]
 while now() < deadline:
     if t_event is None and cfg.get("go") and os.path.exists(cfg["go"]):
         t_event = now()
+        with lock:
+            event["t"] = t_event
     for name, test in (("promote", lambda: role() == "Primary"), ("mount", mounted), ("ip", vip_here)):
         if name not in first and test():
             first[name] = now()
+            progress(name, first[name])
     if "ip" in first:
         for name, argv, until, args in cfg["services"]:
             if name in ok_svc:
@@ -142,6 +174,8 @@ while now() < deadline:
                 ok_svc[name] = t0
             elif good and len([t for t in tries[name] if t[1] == 0]) >= 3:
                 ok_svc[name] = t0  # another condition: the wizard decides from the recorded tries
+            if name in ok_svc:
+                progress("service:" + name, t0)
     if len(first) == 3 and len(ok_svc) == len(cfg["services"]):
         break
     time.sleep(0.05)
@@ -195,6 +229,8 @@ class WatcherConfig:
     resource: str
     timeout: float
     go: str = ""  # graceful: the event is the moment this file appears
+    progress: str = ""  # each phase appended as one JSON line when first seen (read live by the wizard)
+    detect: str = ""  # the stack's log line that shows it noticed the event (a regex): the detection phase
     records: str = ""  # the writer's records file, as seen on this node once mounted
     services: tuple[ServiceProbe, ...] = field(default=())
 

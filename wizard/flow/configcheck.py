@@ -8,6 +8,7 @@ and ``require_valid`` (raises ``ConfigCheckFailed`` when any problem is fatal, r
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from wizard.core.actions import Step, WriteFile
@@ -16,6 +17,7 @@ from wizard.drbd.confcheck import DRBD_CONF, check_drbd_files, check_drbd_values
 from wizard.errors import ConfigCheckFailed, Problem
 from wizard.heartbeat.agents import agent_problems
 from wizard.heartbeat.confcheck import check_heartbeat, check_identical
+from wizard.preflight.install import installs_base
 
 
 def files_by_node(steps: Sequence[Step]) -> dict[str, dict[str, WriteFile]]:
@@ -49,7 +51,11 @@ def check_plan_files(ctx: PlanContext, steps: Sequence[Step], *,
         problems.extend(found)
     problems += check_heartbeat(ctx, files, uname_by_node=uname_by_node)
     problems += check_identical(files, names)
-    problems += agent_problems(ctx)
+    for p in agent_problems(ctx):
+        if installs_base(ctx.spec, ctx.facts, p.node):  # the agents come with the packages the plan installs
+            p = dataclasses.replace(p, fatal=False, message=f"{p.message} (checked again once install@{p.node} "
+                                                            "has run)")
+        problems.append(p)
     return problems
 
 

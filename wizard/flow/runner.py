@@ -12,9 +12,10 @@ from wizard.core.engine import Confirmer, Engine, RunSummary, step_digest
 from wizard.core.events import EventBus
 from wizard.core.journal import Journal
 from wizard.drbd.diagnose import diagnose_wait
-from wizard.errors import ConfigCheckFailed, WizardError
+from wizard.errors import ConfigCheckFailed, StepFailed, WizardError
 from wizard.flow import registry
 from wizard.flow.session import Session, check_master_identity
+from wizard.preflight.install import KIND as INSTALL
 
 
 @dataclass
@@ -95,31 +96,21 @@ def _link_rate(session: Session, journal: Journal) -> None:
 
 
 def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: EventBus) -> RunSummary:
+    """Check everything that can be checked, then run the plan. Missing packages come first: their steps
+    (``install@NODE``) run, the facts are gathered again and the rest is planned from them, and only then
+    are the checks that need the packages' tools made (each node's drbdadm, Heartbeat's agents, the services'
+    versions and paths), before anything else is changed. Without packages to install every check comes first."""
     if session.options.dry_run:
         raise AssertionError("apply() is never called in dry-run; describe the plan instead")
     master = session.executors[session.spec.master]
     wrong = check_master_identity(session.spec, master)
     if wrong:
         raise WizardError(wrong)
-    from wizard.preflight.report import preflight, require_ok
-
-    assert session.context is not None
-    require_ok(preflight(session, session.context.facts))
-    from wizard.services.precheck import require_ready
-
-    require_ready(session.context)  # the services' versions and paths, before anything changes
-    if session.secrets_new and not session.spec.wizard.keep_secrets_in_answers:
-        secrets_mod.save_state(session.journal_dir, session.secrets)
-    # Every planned file is checked by the real parsers (here, then on each node) before anything is
-    # written on either node: a config error must not leave one node half-configured.
-    from wizard.drbd.confcheck import check_on_nodes
-    from wizard.flow.configcheck import require_valid
-
-    assert session.context is not None
-    require_valid(session.context, prepared.steps)
-    fatal = [p for p in check_on_nodes(session.context, session.executors) if p.fatal]
-    if fatal:
-        raise ConfigCheckFailed(fatal)
+    installs = [s for s in prepared.steps if s.kind == INSTALL]
+    steps = [s for s in prepared.steps if s.kind != INSTALL]
+    if session.refreshed and not installs:  # a retry after the installs ran: the steps as planned since
+        steps = _replanned(session, steps)
+    _require_ready(session, steps, on_nodes=not installs)
     j = prepared.journal
     # Whose data won is fixed by the first forced promote: the journal names it, and it is never redone
     # on the other node.
@@ -129,12 +120,64 @@ def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: Even
             f"the journal says {good} holds the good data, but the answers now name {session.spec.master} as "
             f"master: promoting {session.spec.master} would overwrite {good}'s data. Set cluster.master back to "
             f"'{good}', or move {session.journal_dir}/journal.json away if you really mean to start over")
+    if session.secrets_new and not session.spec.wizard.keep_secrets_in_answers:
+        secrets_mod.save_state(session.journal_dir, session.secrets)
     j.answers = str(Path(session.spec.source).resolve()) if session.spec.source else ""
     j.answers_digest = session.spec.digest()
     j.save()
     engine = Engine(session.executors, j, redactor=session.redactor, confirm=confirm, bus=bus,
                     diagnose=diagnose_wait, conditions=registry.conditions())
-    return engine.run(prepared.steps)
+    if not installs:
+        return engine.run(steps)
+    first = engine.run(installs)
+    steps = _after_install(session, steps)
+    _require_ready(session, steps, on_nodes=True)
+    rest = engine.run(steps)
+    return RunSummary(first.done + rest.done, first.skipped + rest.skipped,
+                      first.not_implemented + rest.not_implemented)
+
+
+def _require_ready(session: Session, steps: list[Step], *, on_nodes: bool) -> None:
+    """The preflight, the services' pre-check and every planned file checked; with ``on_nodes`` each node's
+    own drbdadm parses the resource too (it needs drbd-utils there)."""
+    from wizard.drbd.confcheck import check_on_nodes
+    from wizard.flow.configcheck import require_valid
+    from wizard.preflight.report import preflight, require_ok
+    from wizard.services.precheck import require_ready
+
+    assert session.context is not None
+    require_ok(preflight(session, session.context.facts))
+    require_ready(session.context)  # the services' versions and paths, before anything changes
+    # Every planned file is checked by the real parsers (here, then on each node) before anything is
+    # written on either node: a config error must not leave one node half-configured.
+    require_valid(session.context, steps)
+    if on_nodes:
+        fatal = [p for p in check_on_nodes(session.context, session.executors) if p.fatal]
+        if fatal:
+            raise ConfigCheckFailed(fatal)
+
+
+def _after_install(session: Session, steps: list[Step]) -> list[Step]:
+    """The plan again from the facts gathered after the install steps, from the step ``steps`` started at
+    (the TUI retries from a failed step)."""
+    from wizard.preflight.install import planned
+
+    session.refresh()
+    assert session.context is not None
+    still = planned(session.spec, session.context.facts)
+    if still:
+        what = "; ".join(f"{', '.join(p)} on {n}" for n, p in still.items())
+        raise StepFailed(f"the package manager finished, but these are still not installed: {what}. Install them "
+                         "by hand (the package manager's log says why), then run `ha-wizard resume`")
+    return _replanned(session, steps)
+
+
+def _replanned(session: Session, steps: list[Step]) -> list[Step]:
+    """The plan made again from the session's facts, from the step ``steps`` start at."""
+    fresh = [s for s in session.plan() if s.kind != INSTALL]
+    ids = [s.id for s in fresh]
+    start = steps[0].id if steps else None
+    return fresh[ids.index(start):] if start in ids else fresh
 
 
 def journal_answers(journal_dir: str) -> str:

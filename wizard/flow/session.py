@@ -46,6 +46,7 @@ class Session:
     executors: dict[str, Executor] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # plain remarks shown above the plan
     context: PlanContext | None = None
+    refreshed: bool = False  # the facts were gathered again after the plan was made (``refresh``)
 
     @property
     def journal_dir(self) -> str:
@@ -58,6 +59,13 @@ class Session:
     def plan(self) -> list[Step]:
         assert self.context is not None
         return build_plan(self.context)
+
+    def refresh(self) -> None:
+        """Gather the facts again (the plan's install steps changed what the nodes have); the plan follows."""
+        assert self.context is not None
+        kept = {k: v for k, v in self.context.facts.items() if k == "link_rate"}
+        self.context = plan_context(self.spec, self.secrets, self.executors, kept)
+        self.refreshed = True
 
     def close(self) -> None:
         for ex in self.executors.values():
@@ -75,17 +83,27 @@ def session_for(spec: Spec, given: SecretsInAnswers, options: Options, *, connec
     s = Session(spec, secrets, new, options)
     if connect:
         s.executors = _executors(spec, options, s.notes)
+    s.context = plan_context(spec, secrets, s.executors)
+    from wizard.preflight.install import note
+
+    if said := note(spec, s.context.facts):
+        s.notes.append(said)
+    return s
+
+
+def plan_context(spec: Spec, secrets: Secrets, executors: dict[str, Executor],
+                 kept: dict[str, object] | None = None) -> PlanContext:
+    """Both nodes' facts gathered (one round trip each), their services, the DRBD syntax: what the plan is
+    built from. ``kept``: facts carried over from an earlier context (the measured link rate)."""
     from wizard.drbd.family import detect_family
     from wizard.nodes.gather import gather_all
 
-    facts: dict[str, object] = {}
-    if s.executors:
-        facts.update(gather_all(spec, s.executors))
-        facts.update(service_facts(spec, s.executors))
-    family, source = detect_family(spec, s.executors, facts or None)
-    s.context = PlanContext(spec=spec, secrets=secrets, drbd_family=family, drbd_family_source=source,
-                            facts=facts)
-    return s
+    facts: dict[str, object] = dict(kept or {})
+    if executors:
+        facts.update(gather_all(spec, executors))
+        facts.update(service_facts(spec, executors))
+    family, source = detect_family(spec, executors, facts or None)
+    return PlanContext(spec=spec, secrets=secrets, drbd_family=family, drbd_family_source=source, facts=facts)
 
 
 def service_facts(spec: Spec, executors: dict[str, Executor]) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""The tutorial's steps in order, across the parts: nodes, DRBD, services, Heartbeat started and verified
+"""The tutorial's steps in order, across the parts: the missing packages installed, nodes, DRBD, services,
+Heartbeat started and verified
 (the failover drill itself is ``ha-wizard failover-test``: it interrupts the service, so it runs on request).
 
 Each part builds its own steps (pure functions of the ``PlanContext``); this module only orders them,
@@ -15,13 +16,15 @@ from wizard.heartbeat import boot
 from wizard.heartbeat import render as heartbeat_render
 from wizard.heartbeat import steps as heartbeat
 from wizard.nodes import steps as nodes
+from wizard.preflight.install import install_steps
 from wizard.services import steps as services
 from wizard.services.health import health_checks
 
 
 def build_plan(ctx: PlanContext) -> list[Step]:
     m, p = ctx.order
-    steps: list[Step] = []
+    # the missing packages first: every later step, and the checks apply makes before them, need their tools
+    steps: list[Step] = install_steps(ctx.spec, ctx.facts)
     steps += [nodes.hosts_step(ctx, n) for n in (m, p)]
     steps += [nodes.mountpoint_step(ctx, n) for n in (m, p)]
     steps += [drbd.drbd_config_step(ctx, n) for n in (m, p)]

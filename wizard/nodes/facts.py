@@ -63,6 +63,9 @@ class NodeFacts:
     serial_ports: tuple[str, ...] | None = None  # None = could not tell
     ha_agents: tuple[str, ...] | None = None  # executable Heartbeat resource agents found (paths)
     init: tuple[str, ...] | None = None  # "pid1 systemd", "unit drbd", "initd heartbeat" ...
+    # package -> the version apt's repositories offer (None: none); the mapping is None when unknown (no apt,
+    # or apt has never been updated): then only the install itself can tell
+    candidates: Mapping[str, str | None] | None = None
     unknown: Mapping[str, str] = field(default_factory=dict)  # fact -> why it is unknown
 
     # --- disks ----------------------------------------------------------------------------------
@@ -133,6 +136,12 @@ class NodeFacts:
         if self.package_db is None or "packages" in self.unknown:
             return None
         return [n for n in names if n not in self.packages]
+
+    def not_offered(self, names: Iterable[str]) -> list[str]:
+        """Packages of ``names`` that no repository known to the node offers ([] when that is unknown)."""
+        if self.candidates is None:
+            return []
+        return [n for n in names if self.candidates.get(n) is None]
 
     def to_json(self) -> dict[str, Any]:
         return {

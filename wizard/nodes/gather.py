@@ -12,6 +12,7 @@ one command at a time would cost ~40 of them per node. The pure parsers (``wizar
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -74,6 +75,16 @@ for d in $parts $2; do
   case "$o" in *TYPE=ext[234]*) run "dumpe2fs $d" dumpe2fs -h "$d";; esac
 done
 exit 0
+"""
+
+# What apt's repositories offer of the packages ($@) a node lacks: the number of package lists apt has (none:
+# never updated, nothing can be told), then their policy. Read-only; a second round trip, only when a
+# package is missing (never on a node that has everything, as the lab's).
+CANDIDATES = r"""
+export LC_ALL=C
+n=$(ls /var/lib/apt/lists 2>/dev/null | grep -c _Packages); echo "$n"
+[ "$n" -gt 0 ] || exit 0
+exec apt-cache policy "$@"
 """
 
 
@@ -237,7 +248,8 @@ def _signatures(sec: Mapping[str, Section], blkid_all: str | None) -> dict[str, 
 
 
 def gather_node(ex: Executor, *, packages: Sequence[str] = (), devices: Sequence[str] = ()) -> NodeFacts:
-    """Everything ha-wizard needs to know about one node, read-only, in one round trip.
+    """Everything ha-wizard needs to know about one node, read-only, in one round trip (a second one asks apt
+    what its repositories offer of the packages the node lacks, only when it lacks some).
 
     ``packages``: versions to look up besides drbd-utils and heartbeat (the recipes' packages);
     ``devices``: block devices to inspect besides every partition (an LV or md array in the answers).
@@ -254,7 +266,16 @@ def gather_node(ex: Executor, *, packages: Sequence[str] = (), devices: Sequence
         return unreached(ex.node, str(e))
     if r.rc != 0 and MARK not in r.out:
         return unreached(ex.node, (r.err.strip().splitlines() or [f"probe failed (exit {r.rc})"])[-1])
-    return facts_from_sections(ex.node, split_sections(r.out), pkgs)
+    facts = facts_from_sections(ex.node, split_sections(r.out), pkgs)
+    missing = facts.missing_packages(pkgs)
+    if missing and facts.package_manager == "apt-get":
+        try:
+            c = ex.probe(["sh", "-c", CANDIDATES, "sh", *missing], timeout=60)
+        except UnreachableError:
+            return facts
+        if c.rc == 0:
+            facts = dataclasses.replace(facts, candidates=fn.parse_apt_candidates(c.out))
+    return facts
 
 
 def packages_for(spec: Spec) -> tuple[str, ...]:

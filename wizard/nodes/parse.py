@@ -82,6 +82,24 @@ def parse_dpkg_versions(text: str) -> dict[str, str]:
     return out
 
 
+def parse_apt_candidates(text: str) -> dict[str, str | None] | None:
+    """The "candidates" probe: the number of package lists apt has, then ``apt-cache policy PKG...``.
+    package -> the version a repository offers (None: apt knows the name but nothing installable, or not at
+    all). None when apt has no lists yet (never updated): nothing can be told before ``apt-get update``."""
+    head, _, policy = text.partition("\n")
+    if not head.strip().isdigit() or int(head) == 0:
+        return None
+    out: dict[str, str | None] = {}
+    name = None
+    for line in policy.splitlines():
+        if m := re.fullmatch(r"(\S+):", line.strip()) if not line.startswith(" ") else None:
+            name = m.group(1).split(":")[0]  # "pkg:amd64:" on multiarch systems
+            out[name] = None
+        elif name and (m := re.fullmatch(r"\s+Candidate:\s*(\S+)", line)):
+            out[name] = None if m.group(1) == "(none)" else m.group(1)
+    return out
+
+
 _ARCHES = frozenset({"x86_64", "noarch", "i386", "i486", "i586", "i686", "aarch64", "ppc64le", "s390x",
                      "armv7hl", "ppc64"})
 

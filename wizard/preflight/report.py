@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from wizard.core.actions import Run, Step
 from wizard.core.spec import Spec
 from wizard.disks.choice import check_pair
 from wizard.drbd.family import syntax_family
@@ -19,7 +18,10 @@ from wizard.errors import WizardError
 from wizard.executors.base import Executor
 from wizard.nodes.facts import NodeFacts
 from wizard.nodes.gather import BASE_PACKAGES, gather_all, packages_for
+from wizard.preflight.install import install_actions, install_steps
 from wizard.preflight.reach import PING_WAIT_S, TCP_TIMEOUT_S, Reach, probe_peer
+
+__all__ = ["install_actions", "install_steps"]  # re-exported: the preflight command and older callers
 
 Status = Literal["pass", "warn", "fail"]
 MARKS = {"pass": "✓", "warn": "!", "fail": "✗"}
@@ -49,41 +51,6 @@ def require_ok(lines: Sequence[CheckLine]) -> None:
     """Raise PreflightFailed naming every fail line; warnings pass."""
     if any(ln.status == "fail" for ln in lines):
         raise PreflightFailed(lines)
-
-
-# --- installing missing packages -----------------------------------------------------------------
-
-
-def install_actions(node: str, packages: Sequence[str], manager: str | None) -> list[Run]:
-    """The commands that install ``packages`` on ``node`` with its package manager (dry-run shows them)."""
-    pkgs = tuple(packages)
-    if not pkgs:
-        return []
-    if manager == "apt-get":
-        env = (("DEBIAN_FRONTEND", "noninteractive"),)
-        return [Run(("apt-get", "update"), timeout=900, env=env),
-                Run(("apt-get", "install", "-y", *pkgs), timeout=1800, env=env)]
-    if manager in ("dnf", "yum"):
-        return [Run((manager, "install", "-y", *pkgs), timeout=1800)]
-    if manager == "zypper":
-        return [Run(("zypper", "--non-interactive", "install", *pkgs), timeout=1800)]
-    raise WizardError(f"no package manager (apt-get, dnf, yum or zypper) found on {node}: install "
-                      f"{', '.join(pkgs)} by hand")
-
-
-def install_steps(spec: Spec, facts: Mapping[str, object]) -> list[Step]:
-    """One step per node that misses packages (master first), for the plan or a dry-run listing."""
-    steps = []
-    for name in (spec.master, spec.peer_node.name):
-        nf = facts.get(name)
-        if not isinstance(nf, NodeFacts) or not nf.reached:
-            continue
-        missing = nf.missing_packages(packages_for(spec)) or []
-        if missing:
-            steps.append(Step(id=f"install@{name}", kind="install", title=f"install {', '.join(missing)}",
-                              host=name, actions=tuple(install_actions(name, missing, nf.package_manager)),
-                              why="The tutorial assumes DRBD, Heartbeat and the services are installed on both."))
-    return steps
 
 
 # --- the checks --------------------------------------------------------------------------------------
@@ -154,14 +121,19 @@ def _node_lines(spec: Spec, name: str, nf: NodeFacts | None) -> list[CheckLine]:
     if missing is None:
         add("warn", "packages", f"{name}: installed packages unknown ({nf.unknown.get('packages', '?')})",
             "check by hand that drbd-utils, heartbeat and the services are installed")
+    elif absent := nf.not_offered(missing):
+        add("fail", "packages", f"{name}: no package repository known to {name} offers {', '.join(absent)}",
+            f"add the repository that has {'it' if len(absent) == 1 else 'them'} on {name} (then apt-get update), "
+            "install it by hand, or leave the recipe that needs it out of [recipes] enabled")
     elif missing:
         try:
             cmd = " && ".join(r.display() for r in install_actions(name, missing, nf.package_manager))
-            how = (f"install them on {name}: {cmd} — or let ha-wizard do it: "
-                   f"ha-wizard preflight --answers {spec.source or 'FILE'} --install")
         except WizardError as e:
-            how = str(e)
-        add("fail", "packages", f"{name}: not installed: {', '.join(missing)}", how)
+            add("fail", "packages", f"{name}: not installed: {', '.join(missing)}", str(e))
+        else:
+            add("warn", "packages", f"{name}: not installed: {', '.join(missing)}: the plan installs them first "
+                f"(install@{name})", f"nothing to do: apply runs `{cmd}` on {name} before any other step (or "
+                f"install them yourself, or: ha-wizard preflight --answers {spec.source or 'FILE'} --install)")
     else:
         add("pass", "packages", f"{name}: {', '.join(packages_for(spec))} installed")
     # the serial link, if Heartbeat is to use one

@@ -55,3 +55,16 @@ def test_no_event_no_numbers() -> None:
     m = measure(raw(last_seen=None), mode="hard", source="node1", target="node2", stack="Heartbeat",
                 detect=DETECT, services=[], judge=judge)
     assert m.rto is None and "never saw the event" in m.notes[0]
+
+
+def test_live_lines_show_each_new_phase_once_and_wait_for_a_torn_line() -> None:
+    from wizard.failover.result import live_lines
+
+    text = ('{"phase": "detection", "t": 12.5, "event": 10.0}\n{"phase": "promote", "t": 13.0, "event": 10.0}\n'
+            '{"phase": "service:apache2", "t": 1')
+    lines, shown = live_lines(text, 0, "node2")
+    assert shown == 2 and lines == ["detection: 2.5 s after the event, seen on node2",
+                                    "DRBD Primary: 3.0 s after the event, seen on node2"]
+    more, shown = live_lines(text[:text.rindex("1")] + '14.25, "event": 10.0}\n', shown, "node2")
+    assert shown == 3 and more == ["apache2 answering: 4.2 s after the event, seen on node2"]
+    assert live_lines("not json\n", 0, "node2") == ([], 1)

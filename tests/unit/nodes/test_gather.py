@@ -59,6 +59,8 @@ def tools(tmp_path: Path) -> Path:
     cat(d, "dpkg-query", "dpkg-query-debian12.txt", rc=1)  # 1: one of the asked packages is missing
     for name in ("apt-get", "rpm", "dnf", "zypper", "yum"):
         stub(d, name, "exit 0")
+    stub(d, "ls", "[ \"$1\" = /var/lib/apt/lists ] && echo deb.debian.org_dists_bookworm_main_binary-amd64_Packages")
+    stub(d, "apt-cache", 'echo "sendmail:"; echo "  Installed: (none)"; echo "  Candidate: 8.17.1.9-2"')
     return d
 
 
@@ -73,8 +75,11 @@ def a_block_device() -> str:
 def test_one_round_trip_gathers_everything(tools: Path) -> None:
     ex = StubbedLocal(tools)
     dev = a_block_device()
+    f = gather_node(ex, packages=["heartbeat"], devices=[dev])
+    assert ex.round_trips == 1 and f.candidates is None  # nothing missing: apt is not asked
     f = gather_node(ex, packages=["sendmail"], devices=[dev])
-    assert ex.round_trips == 1
+    assert ex.round_trips == 3  # sendmail is missing: one more, to ask apt what its repositories offer
+    assert f.candidates == {"sendmail": "8.17.1.9-2"} and f.not_offered(["sendmail"]) == []
     assert f.reached and f.hostname == "node1"
     assert f.size_of("/dev/vdb1") == 260096 * 512 and f.partition("/dev/vdb1") is not None
     assert f.blockdev("/dev/vda1") is not None and f.usage("/dev/vda1").state == "mounted"  # lsblk: on /
@@ -172,3 +177,16 @@ def test_detect_family_from_facts_without_probing() -> None:
              "node2": NodeFacts("node2", drbd=Versions("9.2.4", None, 2))}
     family, source = detect_family(spec, {"node1": ex}, facts)
     assert family == "8.4" and "MISMATCH" in source and ex.calls == []
+
+
+def test_apt_candidates_parsed_from_the_policy() -> None:
+    from wizard.nodes.parse import parse_apt_candidates
+
+    text = ("3\napache2:\n  Installed: (none)\n  Candidate: 2.4.62-1~deb12u2\n  Version table:\n"
+            "     2.4.62-1~deb12u2 500\n        500 http://deb.debian.org/debian bookworm/main amd64 Packages\n"
+            "mail-transport-agent:\n  Installed: (none)\n  Candidate: (none)\n  Version table:\n"
+            "libc6:amd64:\n  Installed: 2.36-9\n  Candidate: 2.36-9\n")
+    assert parse_apt_candidates(text) == {"apache2": "2.4.62-1~deb12u2", "mail-transport-agent": None,
+                                          "libc6": "2.36-9"}
+    assert parse_apt_candidates("0\n") is None  # apt never updated: nothing can be told
+    assert parse_apt_candidates("3\n") == {}  # apt knows none of the names: none is offered

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 
 from wizard.core.events import StepFinished, StepStarted, WaitProgress
@@ -51,3 +52,40 @@ def test_markup_in_titles_and_details_is_shown_as_typed() -> None:
     p(StepFinished("x", "skipped", "already [in place]"))
     text = out.getvalue()
     assert "▶ [[odd]] title with [brackets] and ********" in text and "already [in place]" in text
+
+
+def test_a_stopped_headless_run_says_how_long_it_ran(monkeypatch, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """apply stops on a failed step: the time spent is printed before the error's sentence, as on success."""
+    import argparse
+
+    from wizard.cli import headless
+    from wizard.errors import StepFailed
+
+    class FakeSession:
+        journal_dir = str(tmp_path)
+        redactor = Redactor([])
+
+        def close(self) -> None:
+            pass
+
+    class FakePrepared:
+        journal = type("J", (), {"exists": False})()
+
+        def change_note(self) -> str:
+            return ""
+
+    def failing_apply(session, prepared, *, confirm, bus):  # type: ignore[no-untyped-def]
+        bus.publish(StepStarted("mount", "mount /replicated", "alpha"))
+        bus.publish(StepFinished("mount", "failed", "exit 32"))
+        raise StepFailed("mount /replicated on alpha: `mount` exited 32")
+
+    monkeypatch.setattr(headless, "open_session", lambda answers, opts: FakeSession())
+    monkeypatch.setattr(headless, "prepare", lambda session: FakePrepared())
+    monkeypatch.setattr(headless, "apply", failing_apply)
+    args = argparse.Namespace(yes=True, confirm=[], verbose=False, offline=False, journal_dir=None,
+                              known_hosts=None, identity=None, accept_host_key=None)
+    with pytest.raises(StepFailed):  # main prints its sentence
+        headless.run_headless(args, "a.toml")
+    out = capsys.readouterr().out
+    assert "▶ [alpha] mount /replicated" in out and "✗ failed on alpha in " in out
+    assert "Stopped; took 0:00:0" in out

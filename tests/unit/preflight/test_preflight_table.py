@@ -89,11 +89,14 @@ def test_interfaces_named_in_the_answers_must_exist() -> None:
     assert line.status == "fail" and "no interface eth9 (heartbeat.interface)" in line.what
 
 
-def test_missing_package_listed_with_the_install_command() -> None:
+def test_missing_package_is_planned_first_not_refused() -> None:
     spec = lab_spec(lambda raw: raw["recipes"].update(enabled=["bind9"]))
-    (line,) = by_key(lines(spec=spec), "packages", "node2")
-    assert line.status == "fail" and line.what == "node2: not installed: bind9"
-    assert "apt-get install -y bind9" in line.fix and "ha-wizard preflight --answers lab.toml --install" in line.fix
+    ls = lines(spec=spec)
+    (line,) = by_key(ls, "packages", "node2")
+    assert line.status == "warn"
+    assert line.what == "node2: not installed: bind9: the plan installs them first (install@node2)"
+    assert "DEBIAN_FRONTEND=noninteractive apt-get install -y bind9" in line.fix
+    require_ok(ls)  # nothing blocks the setup: apply installs it
 
 
 def test_missing_package_with_dnf_and_unknown_manager() -> None:
@@ -102,9 +105,33 @@ def test_missing_package_with_dnf_and_unknown_manager() -> None:
              "node2": node_facts(2, package_manager=None)}
     ls = lines(facts, spec=spec)
     assert "dnf install -y bind9" in by_key(ls, "packages", "node1")[0].fix
-    assert "no package manager" in by_key(ls, "packages", "node2")[0].fix
+    (no_manager,) = by_key(ls, "packages", "node2")
+    assert no_manager.status == "fail" and "no package manager" in no_manager.fix
     unknown_db = lines({"node1": node_facts(1), "node2": node_facts(2, package_db=None)})
     assert by_key(unknown_db, "packages", "node2")[0].status == "warn"
+
+
+@pytest.mark.parametrize(
+    ("candidates", "status", "words"),
+    [
+        ({"bind9": None, "heartbeat": "1:3.0.6-13+b2"}, "fail",
+         "node2: no package repository known to node2 offers bind9"),
+        ({"heartbeat": "1:3.0.6-13+b2"}, "fail", "offers bind9"),  # apt does not know the name at all
+        ({"bind9": "1:9.18.28-1~deb12u2"}, "warn", "the plan installs them first"),
+        (None, "warn", "the plan installs them first"),  # apt never updated: the install step tells
+    ],
+)
+def test_a_package_no_repository_offers_is_refused(candidates: Any, status: str, words: str) -> None:
+    spec = lab_spec(lambda raw: raw["recipes"].update(enabled=["bind9"]))
+    facts = {"node1": node_facts(1, packages={**node_facts(1).packages, "bind9": "1:9.18.28-1~deb12u2"}),
+             "node2": node_facts(2, candidates=candidates)}
+    ls = lines(facts, spec=spec)
+    (line,) = by_key(ls, "packages", "node2")
+    assert line.status == status and words in line.what
+    if status == "fail":
+        assert "leave the recipe that needs it out of [recipes] enabled" in line.fix
+        with pytest.raises(PreflightFailed, match="no package repository known to node2 offers bind9"):
+            require_ok(ls)
 
 
 @pytest.mark.parametrize(
@@ -127,12 +154,53 @@ def test_install_actions_without_a_manager_is_one_sentence() -> None:
         install_actions("node2", ["heartbeat"], None)
 
 
-def test_install_steps_only_for_nodes_that_miss_something() -> None:
-    facts = both()
-    facts["node2"] = dataclasses.replace(facts["node2"], packages={"drbd-utils": "9.22.0-1"})
-    (step,) = install_steps(lab_spec(), facts)
-    assert (step.id, step.host) == ("install@node2", "node2")
-    assert [a.argv for a in step.actions if isinstance(a, Run)][-1] == ("apt-get", "install", "-y", "heartbeat")
+@pytest.mark.parametrize(
+    ("node1", "node2", "expected"),
+    [
+        ({}, {}, []),
+        ({}, {"packages": {"drbd-utils": "9.22.0-1"}}, [("install@node2", ("heartbeat",))]),
+        ({"packages": {}}, {"packages": {"heartbeat": "1:3.0.6-13+b2"}},
+         [("install@node1", ("drbd-utils", "heartbeat")), ("install@node2", ("drbd-utils",))]),
+        ({"packages": {}, "package_manager": None}, {}, []),  # no manager: the preflight refuses instead
+        ({"packages": {}, "package_db": None}, {}, []),  # the package database unread: a warning, no step
+        ({}, {"packages": {}, "reached": False}, []),
+    ],
+)
+def test_install_steps_facts_in_steps_out(node1: dict[str, Any], node2: dict[str, Any],
+                                          expected: list[tuple[str, tuple[str, ...]]]) -> None:
+    steps = install_steps(lab_spec(), {"node1": node_facts(1, **node1), "node2": node_facts(2, **node2)})
+    assert [(s.id, s.actions[-1].argv[3:]) for s in steps] == expected  # type: ignore[union-attr]
+    for s in steps:
+        update, install = s.actions
+        assert isinstance(install, Run) and install.argv[:3] == ("apt-get", "install", "-y")
+        assert dict(install.env) == dict(update.env) == {"DEBIAN_FRONTEND": "noninteractive"}  # type: ignore[union-attr]
+        assert s.kind == "install" and s.host == s.id.split("@")[1]
+        (check,) = s.checks  # resume proves it on the host: dpkg-query, never the journal
+        assert check.probe[:2] == ("dpkg-query", "-W") and check.probe[4:] == install.argv[3:]
+
+
+@pytest.mark.parametrize(
+    ("dpkg", "done"),
+    [
+        ("drbd-utils\tinstalled\t9.22.0-1\nheartbeat\tinstalled\t1:3.0.6-13+b2\n", True),
+        ("drbd-utils\tinstalled\t9.22.0-1\nheartbeat\tconfig-files\t1:3.0.6-13+b2\n", False),
+        ("drbd-utils\tinstalled\t9.22.0-1\n", False),
+        ("", False),
+    ],
+)
+def test_an_install_step_is_done_only_when_dpkg_lists_every_package(dpkg: str, done: bool) -> None:
+    from wizard.flow.registry import conditions
+
+    (step,) = install_steps(lab_spec(), {"node1": node_facts(1), "node2": node_facts(2, packages={})})
+    (check,) = step.checks
+    assert conditions().evaluate(check.until, Result(0 if done else 1, dpkg, ""), check.args).ok is done
+
+
+def test_rpm_nodes_prove_it_with_rpm() -> None:
+    (step,) = install_steps(lab_spec(), {"node1": node_facts(1), "node2": node_facts(
+        2, packages={}, package_db="rpm", package_manager="dnf")})
+    assert step.checks[0].probe == ("rpm", "-q", "drbd-utils", "heartbeat") and step.checks[0].until == "exit-zero"
+    assert [a.argv for a in step.actions] == [("dnf", "install", "-y", "drbd-utils", "heartbeat")]  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

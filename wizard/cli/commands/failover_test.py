@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from wizard.cli.commands.common import add_connection, add_journal_answers
+from wizard.cli.commands.common import add_confirm, add_connection, add_journal_answers
 
 NAME = "failover-test"
 HELP = "move the disk, address and services to the other node and measure it (--graceful, --hard, --back)"
@@ -15,6 +15,7 @@ HELP = "move the disk, address and services to the other node and measure it (--
 def configure(p: argparse.ArgumentParser) -> None:
     add_journal_answers(p)
     add_connection(p)
+    add_confirm(p)  # a drill takes the service away from the serving node: --confirm NODE (not for --result)
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--graceful", dest="mode", action="store_const", const="graceful",
                       help="the serving node hands everything over (hb_standby); both keep running")
@@ -30,7 +31,10 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from wizard.cli.commands.common import answers_or_journal
+    from wizard.cli.confirm import headless_or_typed
     from wizard.cli.show import options_from
     from wizard.failover.result import Measurement
     from wizard.flow.drill import open_drill
@@ -43,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
             m = drill.result()
         else:
             writes = False if args.no_writes else (True if args.writes else None)
-            m = drill.run(args.mode, writes=writes)
+            confirm = headless_or_typed(args.confirm, interactive=sys.stdin.isatty() and not args.yes,
+                                        say=lambda s: print(s, flush=True))
+            m = drill.run(args.mode, writes=writes, confirm=confirm)
     finally:
         for ex in drill.executors.values():
             ex.close()

@@ -54,7 +54,7 @@ def _install(session: Any, facts: Any, *, dry_run: bool, say: Any) -> bool:
     """Run (or, dry-run, show) the install steps; True when there was something to install."""
     from wizard.core.actions import Run
     from wizard.errors import StepFailed
-    from wizard.preflight.report import install_steps
+    from wizard.preflight.install import install_steps
 
     steps = install_steps(session.spec, facts)
     if not steps:
