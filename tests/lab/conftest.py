@@ -65,7 +65,9 @@ def _teardown(the_lab: Lab, previous: Any, t0: float) -> None:
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
     """The booted two-node lab, shared by the whole session. Name "pytest": never touches a CLI lab."""
-    the_lab = Lab(name="pytest")
+    # names=(): node1/node2, whatever names an earlier session left in the lab's state (a run that died
+    # between the TUI module's rename and its undo would otherwise boot every later session as alpha/bravo)
+    the_lab = Lab(name="pytest", names=())
     _session["lab"] = the_lab
     atexit.register(the_lab.down)  # last resort if the process ends without fixture teardown
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
@@ -153,6 +155,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     the_lab: Lab | None = _session["lab"]
     if report.failed and the_lab is not None and item.get_closest_marker("lab") and call.when != "setup":
         report.sections.append(("lab consoles (last 30 lines each)", the_lab.consoles(30)))
+        for n in (1, 2):  # Heartbeat's own account: which resource script ran, failed or hung
+            if the_lab.is_running(n):
+                try:
+                    said = the_lab.ssh(n, "tail -40 /var/log/ha-log 2>/dev/null; cl_status rscstatus 2>&1; "
+                                          "ps -eo pid,etime,args | grep -E '[r]esource.d|[R]esourceManager'",
+                                       check=False, timeout=30).stdout
+                except LabError as exc:
+                    said = f"(could not read it: {exc})"
+                report.sections.append((f"node{n}:/var/log/ha-log (last 40 lines), rscstatus, resource scripts running",
+                                        said or "(none)"))
         if "wizard_node1" in getattr(item, "fixturenames", ()) and the_lab.is_running(1):
             try:  # the installed wizard's own log on node1 (the journal dir), when there is one
                 log = the_lab.ssh(1, f"tail -60 {LOG} 2>/dev/null", check=False, timeout=30).stdout

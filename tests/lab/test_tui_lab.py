@@ -134,10 +134,12 @@ def tui_lab(restored_lab: Lab) -> Iterator[Lab]:
             restored_lab.ssh(n, SHAPE, timeout=60)
         yield restored_lab
     finally:
-        for n in (1, 2):
-            restored_lab.ssh(n, UNSHAPE, check=False, timeout=60)
-        clean_pair(restored_lab)  # under the names the pair was set up with (drbdadm finds its `on` sections)
-        restored_lab.rename(None)
+        try:
+            for n in (1, 2):
+                restored_lab.ssh(n, UNSHAPE, check=False, timeout=60)
+            clean_pair(restored_lab)  # under the names the pair was set up with (drbdadm finds its `on` sections)
+        finally:
+            restored_lab.rename(None)
 
 
 @pytest.fixture
