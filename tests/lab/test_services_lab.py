@@ -327,7 +327,7 @@ def test_undo_services_puts_each_back_on_node1_with_its_data(cluster: Cluster) -
     assert st[2].kept == [] and st[1].active == ["active"] * 3
     for n in NODES:  # Heartbeat keeps the disk and the address, and starts none of them on a takeover
         line = c.sh(n, "grep -v '^#' /etc/ha.d/haresources").split()
-        assert line[-1].startswith("IPaddr2::") and not set(SERVICES) & set(line), f"node{n}: {line}"
+        assert line[-1].startswith("ha-wizard-ip::") and not set(SERVICES) & set(line), f"node{n}: {line}"
     healthy(c, 1, timeout=60)
     assert c.queued in c.sh(1, "ls /var/spool/mqueue")
     assert psql(c, 1, "SELECT v FROM ha") == c.token
