@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from textual import work
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, RichLog, Static
@@ -31,6 +32,9 @@ WHAT = {
 }
 
 
+MODES = {"graceful": "graceful", "hard": "hard", "fail-back": "back"}  # button id -> drill mode
+
+
 class FailoverScreen(WizardScreen):
     NAME = "failover"
     NEXT_LABEL = "Done"
@@ -45,6 +49,12 @@ class FailoverScreen(WizardScreen):
         "The same without the screens: `ha-wizard failover-test --graceful|--hard|--back`."
     )
 
+    # keys for the three drills, as Check SSH / Install key on the Nodes screen: no Tab-hunting for a button
+    # (the buttons name their keys; the footer has no room left at 80 columns)
+    BINDINGS = [*WizardScreen.BINDINGS, Binding("f5", "drill('graceful')", "Graceful", show=False),
+                Binding("f6", "drill('hard')", "Hard", show=False),
+                Binding("f7", "drill('fail-back')", "Fail back", show=False)]
+
     busy = False
     started = 0.0
 
@@ -53,9 +63,9 @@ class FailoverScreen(WizardScreen):
         yield Static(line(INTRO), classes="intro")
         yield Static(id="where")
         with Horizontal(classes="row buttons"):
-            yield Button("Graceful drill", id="graceful", variant="primary")
-            yield Button("Hard drill", id="hard", variant="warning")
-            yield Button("Fail back", id="fail-back")
+            yield Button("Graceful drill F5", id="graceful", variant="primary")
+            yield Button("Hard drill F6", id="hard", variant="warning")
+            yield Button("Fail back F7", id="fail-back")
         yield Static(id="now")
         yield Static(id="result")
         yield RichLog(id="drill-log", wrap=True, markup=False, max_lines=400)
@@ -93,12 +103,16 @@ class FailoverScreen(WizardScreen):
         super().action_back()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        mode = {"graceful": "graceful", "hard": "hard", "fail-back": "back"}.get(event.button.id or "")
-        if mode is None:
+        if event.button.id not in MODES:
             super().on_button_pressed(event)
             return
         event.stop()
-        self._begin(mode)
+        self.action_drill(event.button.id)
+
+    def action_drill(self, button: str) -> None:
+        """A drill's key does what its button does, and nothing while the button is disabled."""
+        if not self.query_one(f"#{button}", Button).disabled:
+            self._begin(MODES[button])
 
     # --- the drill ------------------------------------------------------------------------------------------
     def _begin(self, mode: str) -> None:

@@ -124,3 +124,26 @@ async def test_dry_run_has_nothing_to_drill(make_app) -> None:
         await until(pilot, lambda: app.screen.NAME == "done")
         await pilot.press("escape")  # a dry run never reaches the drill: Done goes back to Run
         await until(pilot, lambda: app.screen.NAME == "run")
+
+
+async def test_f5_f6_f7_start_the_drills_and_do_nothing_while_disabled(make_app, fake_core, tmp_path: Path) -> None:
+    app = make_app(dry_run=False, answers=local_answers(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _at_failover(app, pilot)
+        await pilot.press("f7")  # fail back: disabled while the master serves
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmModal) and fake_core.drills == []
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the graceful consent")
+        assert "The graceful drill moves the disk" in screen_text(app)
+        await _confirm(app, pilot, "server1")
+        await until(pilot, lambda: app.st.drills, what="the graceful result")
+        await pilot.press("f7")
+        await _confirm(app, pilot, "server2")
+        await until(pilot, lambda: len(app.st.drills) == 2, what="the failback result")
+        assert [d.runs for d in fake_core.drills] == [["graceful"], ["back"]]
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the hard drill's consent")
+        assert "The hard drill waits for you to cut server1's power" in screen_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: "not confirmed: nothing was moved" in text_of(app, "#problems"))
