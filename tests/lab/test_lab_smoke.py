@@ -92,17 +92,3 @@ def test_reset_data_disk_blanks_a_used_partition(lab: Lab) -> None:
     lab.reset_data_disk(1)
     assert lab.ssh(1, "wipefs /dev/vdb1").stdout.strip() == ""
     assert lab.ssh(1, "cmp -s -n 4194304 /dev/vdb1 /dev/zero", check=False).returncode == 0
-
-
-def test_kill_hard_then_restart_keeps_identity(lab: Lab) -> None:
-    """Last on purpose: it takes a node away for ~40 s. Host key and hostname survive the power cut."""
-    before = lab.host_key_fingerprint(2)
-    lab.ssh(2, "echo survived > /root/marker && sync")
-    lab.kill_hard(2)
-    assert not lab.is_running(2)
-    assert lab.ssh(2, "true", check=False, timeout=30).returncode != 0
-    secs = lab.restart(2)
-    assert secs < lab.boot_timeout
-    assert lab.ssh(2, "uname -n; cat /root/marker").stdout.split() == ["node2", "survived"]
-    assert lab.host_key_fingerprint(2) == before
-    assert lab.ssh(1, "ping -c 1 -W 5 10.99.0.2", timeout=60).returncode == 0

@@ -4,7 +4,8 @@ The services start as Debian installs them (enabled at boot and running on both 
 off only to boot fast), with the 127.0.1.1 line Debian's installer writes into /etc/hosts. One applied
 cluster serves every scenario, in order:
 
-1. ``apply --dry-run`` changes nothing on either node (/etc, /var/lib, the spools, /var/www, /usr/sbin, ...);
+1. ``apply --dry-run`` of the whole plan (DRBD, the services, Heartbeat) changes nothing on either node (/etc,
+   /var/lib, the spools, /var/www, /usr/sbin, ..., the first MiB of /dev/vdb1) and shows every step's diff;
 2. ``apply`` is SIGKILLed while PostgreSQL's data is being copied, ``resume`` finishes the move: the
    tutorial's tree with links on both nodes, health checks passing on node1, boot start off on both;
 3. sendmail on the slave (disk not mounted there) hands a message to the relay (an SMTP sink on the VIP);
@@ -189,6 +190,8 @@ def test_dry_run_changes_nothing(cluster: Cluster) -> None:
     for n in NODES:
         assert not tree_changes(before[n], after[n]), f"node{n}:\n" + "\n".join(tree_changes(before[n], after[n]))
     flat = " ".join(out.split())
+    # the whole plan was shown, with the diffs it would make on both nodes: the tutorial's steps first
+    assert "+# BEGIN ha-wizard hosts" in out and "drbdadm create-md r0" in flat, out[-3000:]
     for path in ALL_MOVED:
         assert f"ha-wizard-services copy /replicated {path}" in flat, path
         assert f"ha-wizard-services set-aside /replicated {path}" in flat, path
