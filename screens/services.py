@@ -48,6 +48,10 @@ class ServicesScreen(WizardScreen):
             self.show_table(None)
             self.action_refresh()
 
+    def focus_first_empty(self, *, discovered: object = None) -> None:
+        """The checklist has the cursor on entry: the intro's "space ticks" must work without a Tab first."""
+        self.query_one("#recipes", SelectionList).focus()
+
     def action_refresh(self) -> None:
         self.say("#svc-status", "Reading the services on both servers (read-only) …", "$text-muted")
         self.gather()

@@ -15,7 +15,7 @@ async def checklist(app, pilot) -> SelectionList:  # type: ignore[no-untyped-def
     await goto(app, pilot, "services")
     await until(pilot, lambda: "Not installed on both" in screen_text(app))
     box = app.screen.query_one("#recipes", SelectionList)
-    box.focus()
+    assert app.focused is box  # on entry, no Tab needed: space ticks at once
     return box
 
 
