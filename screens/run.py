@@ -118,6 +118,7 @@ class RunScreen(WizardScreen):
     # --- the engine (worker thread) -----------------------------------------------------------------
     def start(self, start_at: str | None) -> None:
         self.running = True
+        self.consented: set[tuple[str, str]] = set()  # asked again after a stop: the admin decides anew
         self.current, self.output = "", []
         self.query_one("#next").disabled = True
         self.say("#run-status", "Running … (Ctrl+Q quits; the journal is kept)", "bold")
@@ -166,9 +167,16 @@ class RunScreen(WizardScreen):
         self.wapp.call_from_thread(self.on_engine_event, event)
 
     def confirm(self, c: Any, host: str) -> bool:
+        """Ask for the typed token; once per consent in a run: a service's move and its links on the peer
+        are two steps under one consent whose text names both nodes (headless: one --confirm)."""
         from screens.modals import ConfirmModal
 
-        return bool(self.wapp.ask_from_thread(lambda: ConfirmModal(c.token, c.message, host)))
+        if (c.token, c.message) in self.consented:
+            return True
+        ok = bool(self.wapp.ask_from_thread(lambda: ConfirmModal(c.token, c.message, host)))
+        if ok:
+            self.consented.add((c.token, c.message))
+        return ok
 
     def intro(self, prepared: Any) -> None:
         log = self.query_one("#log", RichLog)
