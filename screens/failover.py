@@ -110,9 +110,12 @@ class FailoverScreen(WizardScreen):
         self.action_drill(event.button.id)
 
     def action_drill(self, button: str) -> None:
-        """A drill's key does what its button does, and nothing while the button is disabled."""
+        """A drill's key does what its button does, and nothing while the button is disabled (saying why
+        when a drill is still running)."""
         if not self.query_one(f"#{button}", Button).disabled:
             self._begin(MODES[button])
+        elif self.busy:
+            self.show_problems(self.extra_problems())
 
     # --- the drill ------------------------------------------------------------------------------------------
     def _begin(self, mode: str) -> None:
@@ -173,6 +176,10 @@ class FailoverScreen(WizardScreen):
         self.load()
         if problem:
             self.show_problems([problem])
+        elif m is not None:  # the buttons are live again: say what comes next
+            then = ("F6 cuts its power for the real test, F7 fails back to the master" if self._moved_away()
+                    else "F5 or F6 for another drill, or Done")
+            self.note("#now", f"Drill done, result below. Next: {then}.", "$text-success")
 
     def _show_result(self) -> None:
         from wizard.failover.result import summary

@@ -45,6 +45,7 @@ async def test_graceful_then_failback(make_app, fake_core, tmp_path: Path) -> No
         await until(pilot, lambda: app.st.drills, what="the graceful result")
         result = text_of(app, "#result")
         assert result.startswith("graceful failover server1 -> server2: RTO 3.1 s")
+        assert "Drill done, result below. Next: F6 cuts its power" in text_of(app, "#now")
         assert "apache2 answering" in result and "3.1 s" in result
         assert "Arming the watcher on server2" in _log(app) and "hands everything over" in _log(app)
         # each phase as the watcher saw it, before the result table
@@ -81,6 +82,9 @@ async def test_hard_drill_says_what_to_do_and_waits(make_app, fake_core, tmp_pat
         await pilot.pause()
         assert app.screen.NAME == "failover" and "a drill is running" in text_of(app, "#problems")
         assert app.screen.query_one("#graceful", Button).disabled
+        await pilot.press("f5")  # another drill while this one runs: refused with the reason
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmModal) and "a drill is running" in text_of(app, "#problems")
         power_cut.set()
         await until(pilot, lambda: app.st.drills, what="the hard result")
         assert "812 acknowledged writes, every one present on server2" in text_of(app, "#result")
