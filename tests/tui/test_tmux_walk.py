@@ -77,6 +77,8 @@ def pane() -> Iterator[Pane]:
         yield p
     finally:
         subprocess.run(["tmux", "-L", p.socket, "kill-server"], capture_output=True, timeout=20)
+        # tmux leaves its socket file behind (one per run otherwise): where -L puts it, tmux(1) says
+        Path(os.environ.get("TMUX_TMPDIR") or "/tmp", f"tmux-{os.getuid()}", p.socket).unlink(missing_ok=True)
 
 
 def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> None:
