@@ -1,16 +1,23 @@
-"""Issues 7 and 17 in the lab: the TUI, run on the first VM the way an admin would run it on a blank start,
-brings DRBD up, synced and mounted.
+"""Issues 7, 14 and 17 in the lab: the TUI, run on the first VM the way an admin would run it on a blank start
+with a peer that has no key for it, goes from Welcome to a passed hard failover.
 
 The VMs are renamed alpha and bravo first (names the lab never uses on its own, so a made-up name would
-show), and the wizard starts with NO answers file. On the host, a detached 80x24 tmux pane runs ``ssh -tt``
-into alpha (its host key pinned, key only), and alpha runs the installed ``ha-wizard`` (the TUI). The test
-types through every screen with ``tmux send-keys`` and reads each one back with ``capture-pane``, as a
-person would: it confirms what the wizard discovered (the peer next door, its name, the link's addresses
-and NIC, the partition pair, a free VIP) and types only the service name; it compares the peer's host key
-fingerprint with the one bravo prints, types each destructive step's token, and watches the sync bar move
-(the VM-to-VM link is shaped to 32 Mbit/s with `tc`, a slow replication link, so the sync lasts long enough
-to watch). Then the nodes themselves are asked: Connected, UpToDate/UpToDate, alpha Primary, /replicated on
-alpha only, and the saved answers hold the real names.
+show), bravo has no key for alpha's root (only a root password, and password logins allowed), and the wizard
+starts with NO answers file. On the host, a detached 80x24 tmux pane runs ``ssh -tt`` into alpha (its host
+key pinned, key only), and alpha runs the installed ``ha-wizard`` (the TUI). The test types through every
+screen with ``tmux send-keys`` and reads each one back with ``capture-pane``, as a person would: it compares
+the peer's host key fingerprint with the one bravo prints, installs alpha's key by typing bravo's password
+once, confirms what the wizard discovered (the peer next door, its name, the link's addresses and NIC, the
+partition pair, a free VIP), types the service name, ticks apache2 and keeps the recommended Heartbeat
+profile; it types each destructive step's token, and watches the sync bar move (the VM-to-VM link is
+shaped to 32 Mbit/s with `tc`, a slow replication link, so the sync lasts long enough to watch). On the
+Failover screen it runs the graceful drill (alpha -> bravo), then the hard one: when the screen says to cut
+bravo's power, the harness kills bravo's VM and alpha, where the wizard runs, takes everything back. bravo
+is booted again and the status view (ctrl+s) shows alpha holding the resources and bravo standing by.
+Then the nodes themselves are asked, and the password is looked for everywhere it must not be.
+
+(The hard drill cuts bravo, not the master alpha: the wizard runs on alpha and cannot watch its own death.
+The headless drill of tests/lab/test_failover_lab.py cuts node1 under a wizard that dies with it.)
 
 Every wait polls the pane with a deadline (TCG emulation is slow: minutes for the run); nothing sleeps a
 fixed time. Each screen's text is kept in the test's tmp dir; a failure prints the last one.
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -49,6 +57,18 @@ UNSHAPE = "tc qdisc del dev eth1 root 2>/dev/null; true"
 #: The Run screen's progress label during the first sync: "initial sync node1 → node2: 12.3%  ·  ..."
 SYNC_PERCENT = re.compile(r"initial sync [^:\n]*: (\d+(?:\.\d+)?)%")
 CONFIRM = re.compile(r"Type '([^']+)' to go ahead")
+#: The hard drill's result line on the Failover and Done screens.
+HARD_RESULT = "hard failover bravo -> alpha: RTO"
+#: bravo without alpha's key: password logins for root allowed (a drop-in read before the lab's own), the
+#: authorized_keys of the image kept aside and put back at the end.
+NO_KEY = ("cp -p /root/.ssh/authorized_keys /root/.ssh/authorized_keys.tui-lab && "
+          "grep -vF -- {key} /root/.ssh/authorized_keys.tui-lab > /root/.ssh/authorized_keys; "
+          "getent shadow root | cut -d: -f2 > /root/.shadow.tui-lab && echo root:{password} | chpasswd && "
+          "printf 'PermitRootLogin yes\\nPasswordAuthentication yes\\n' > /etc/ssh/sshd_config.d/00-tui-lab.conf && "
+          "systemctl reload ssh")
+KEY_BACK = ("test -e /root/.ssh/authorized_keys.tui-lab && mv /root/.ssh/authorized_keys.tui-lab "
+            "/root/.ssh/authorized_keys; test -s /root/.shadow.tui-lab && usermod -p \"$(cat /root/.shadow.tui-lab)\" "
+            "root; rm -f /root/.shadow.tui-lab /etc/ssh/sshd_config.d/00-tui-lab.conf; systemctl reload ssh; true")
 #: tmux of our own, never the one this test may run in; UTF-8 so the TUI's ✓ and → read back as such.
 TMUX_ENV = {**{k: v for k, v in os.environ.items() if k != "TMUX"}, "LANG": "C.UTF-8"}
 
@@ -127,19 +147,45 @@ class Pane:
 
 @pytest.fixture(scope="module")
 def tui_lab(restored_lab: Lab) -> Iterator[Lab]:
-    """The pair renamed alpha/bravo, its link shaped; both undone at the end for the next modules."""
-    restored_lab.rename(NAMES)
+    """The pair renamed alpha/bravo, its link shaped, bravo without alpha's key but with a root password
+    (``lab.password``); all undone at the end for the next modules."""
+    lab = restored_lab
+    lab.rename(NAMES)
     try:
         for n in (1, 2):
-            restored_lab.ssh(n, SHAPE, timeout=60)
-        yield restored_lab
+            lab.ssh(n, SHAPE, timeout=60)
+        key = lab.ssh(1, "cut -d' ' -f2 /root/.ssh/id_ed25519.pub", timeout=60).stdout.strip()
+        assert key
+        lab.password = secrets.token_hex(8)  # type: ignore[attr-defined]  (no leading "-" for tmux send-keys)
+        lab.ssh(2, NO_KEY.format(key=shlex.quote(key), password=shlex.quote(lab.password)),  # type: ignore[attr-defined]
+                timeout=60)
+        ssh_back(lab, 2)
+        # really no key: alpha's root cannot log in to bravo
+        r = lab.ssh(1, "ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+                       "-o ConnectTimeout=10 root@10.99.0.2 true", check=False, timeout=60)
+        assert r.returncode != 0, "bravo still accepts alpha's key"
+        yield lab
     finally:
         try:
+            if not lab.is_running(2):  # the hard drill cut it and the test ended before booting it again
+                lab.restart(2)
             for n in (1, 2):
-                restored_lab.ssh(n, UNSHAPE, check=False, timeout=60)
-            clean_pair(restored_lab)  # under the names the pair was set up with (drbdadm finds its `on` sections)
+                if lab.is_running(n):
+                    lab.ssh(n, UNSHAPE, check=False, timeout=60)
+            if lab.is_running(2):
+                lab.ssh(2, KEY_BACK, check=False, timeout=60)
+                ssh_back(lab, 2)
+            clean_pair(lab)  # under the names the pair was set up with (drbdadm finds its `on` sections)
         finally:
-            restored_lab.rename(None)
+            lab.rename(None)
+
+
+def ssh_back(lab: Lab, n: int, timeout: float = 60) -> None:
+    """Wait for sshd after its reload: it re-executes itself, and a login in between is reset."""
+    deadline = time.monotonic() + timeout
+    while lab.ssh(n, "true", check=False, timeout=30).returncode != 0:
+        assert time.monotonic() < deadline, f"node{n}: sshd did not come back after its reload"
+        time.sleep(0.5)  # polling interval of a bounded wait
 
 
 @pytest.fixture
@@ -165,8 +211,8 @@ def ssh_into_node1(lab: Lab, known_hosts: Path, remote: str) -> str:
     return " ".join(shlex.quote(a) for a in argv) + "; echo SSH-EXITED-$?; sleep 600"
 
 
-def test_tui_blank_start_on_renamed_vms_brings_drbd_up_synced_and_mounted(tui_lab: Lab, wizard_node1: Lab,
-                                                                           pane: Pane, tmp_path: Path) -> None:
+def test_tui_from_a_peer_without_key_to_a_passed_hard_failover(tui_lab: Lab, wizard_node1: Lab, pane: Pane,
+                                                              tmp_path: Path) -> None:
     lab = tui_lab
     clean_pair(lab)  # blank /dev/vdb1 on both, DRBD down, no journal, no known_hosts on the first VM
     assert [lab.ssh(n, "uname -n").stdout.strip() for n in (1, 2)] == list(NAMES)
@@ -182,10 +228,16 @@ def test_tui_blank_start_on_renamed_vms_brings_drbd_up_synced_and_mounted(tui_la
               f"--- screens saved in {pane.out} ---")
         raise
 
-    # No screen showed a name that neither the nodes nor the admin gave.
+    # No screen showed a name that neither the nodes nor the admin gave, nor the password.
     shown = sorted({m for p in pane.saved for m in INVENTED.findall(p.read_text())})
     assert shown == [], f"made-up names on screen: {shown}"
-    # What the nodes say, not the screen.
+    password = lab.password  # type: ignore[attr-defined]
+    assert not [p.name for p in pane.saved if password in p.read_text()]
+    # nor in anything the wizard or the system wrote on alpha (journal, answers, logs, Heartbeat's log)
+    r = lab.ssh(1, f"grep -rlF -- {shlex.quote(password)} {JOURNAL_DIR} /var/log /etc /root", check=False,
+                timeout=120)
+    assert r.returncode == 1 and not r.stdout.strip(), r.stdout
+    # What the nodes say, not the screen: alpha holds everything, bravo (booted again) stands by.
     line1, line2 = drbd_line(lab, 1), drbd_line(lab, 2)
     assert line1.startswith(PRIMARY), line1
     assert line2.startswith(SECONDARY), line2
@@ -194,9 +246,22 @@ def test_tui_blank_start_on_renamed_vms_brings_drbd_up_synced_and_mounted(tui_la
     assert not [m for m in mounts(lab, 2) if m[1] == "/replicated" or m[0] == "/dev/drbd0"]
     saved = lab.ssh(1, f"cat {JOURNAL_DIR}/answers.toml", timeout=60).stdout
     for want in ('name = "alpha"', 'name = "bravo"', 'master = "alpha"', 'address = "10.99.0.1"',
-                 'address = "10.99.0.2"', 'interface = "eth1"', 'hostname = "www"', 'disk = "/dev/vdb1"'):
+                 'address = "10.99.0.2"', 'interface = "eth1"', 'hostname = "www"', 'disk = "/dev/vdb1"',
+                 'enabled = ["apache2"]', 'profile = "recommended"'):
         assert want in saved, (want, saved)
     assert not INVENTED.search(saved), saved
+    vip = re.search(r'^vip = "([0-9.]+)"', saved, re.M)
+    assert vip, saved
+    assert f"inet {vip.group(1)}/" in lab.ssh(1, "ip -o addr show dev eth1", timeout=60).stdout
+    assert f"inet {vip.group(1)}/" not in lab.ssh(2, "ip -o addr show dev eth1", timeout=60).stdout
+    # the ticked service is the chain's last resource, on both nodes
+    for n in (1, 2):
+        chain = lab.ssh(n, "grep -v '^#' /etc/ha.d/haresources", timeout=60).stdout.split()
+        assert chain[:2] == ["alpha", "drbddisk::r0"] and chain[-1] == "apache2", (n, chain)
+    assert lab.ssh(1, "systemctl is-active apache2", check=False, timeout=60).stdout.strip() == "active"
+    assert lab.ssh(2, "systemctl is-active apache2", check=False, timeout=60).stdout.strip() != "active"
+    report = lab.ssh(1, f"cat {JOURNAL_DIR}/failover-report.md", timeout=60).stdout
+    assert "bravo -> alpha" in report and "alpha -> bravo" in report, report
 
 
 def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
@@ -209,7 +274,8 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
     pane.keys("C-n")
 
     # 2 Nodes: the wizard finds bravo next door (it answers SSH on 10.99.0.2); Check SSH (F5) shows its
-    # fingerprint, which is the one bravo prints, so trust it.
+    # fingerprint, which is the one bravo prints, so trust it. bravo refuses alpha's key: Install key (F6),
+    # bravo's root password typed once, then Check SSH again logs in with the key.
     pane.wait("Step 2 of 11: Nodes", "10.99.0.2", "answers SSH", timeout=180, bad=gone)
     pane.snap("nodes")
     pane.keys("F5")
@@ -219,8 +285,21 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
     assert peer_fp in shown, f"bravo prints {peer_fp}; the wizard shows {shown}"
     pane.keys("BTab")  # "Do not trust" has the focus: one step back to "They match: trust"
     pane.keys("Enter")
+    pane.wait("✗ root@10.99.0.2 refused this machine's key", "type its password once", timeout=180,
+              bad=(*gone, "Host key not trusted", "✓ logged in"))
+    pane.snap("nodes-no-key")
+    pane.keys("F6")
+    pane.wait("Install this machine's SSH key on root@10.99.0.2", "not kept", timeout=60, bad=gone)
+    pane.type(lab.password)  # type: ignore[attr-defined]
+    pane.wait("•" * 8, timeout=60, bad=gone)  # the Input shows dots, never the password (checked at the end)
+    pane.snap("nodes-password-typed")
+    pane.keys("Enter")
+    pane.wait("✓ installed", "the password was used once and not kept", timeout=180,
+              bad=(*gone, "did not accept the password", "failed for"))
+    pane.snap("nodes-key-installed")
+    pane.keys("F5")
     pane.wait("✓ logged in to root@10.99.0.2", "calls itself 'bravo'", timeout=180,
-              bad=(*gone, "Host key not trusted", "✗"))
+              bad=(*gone, "Host key not trusted", "refused this machine's key"))
     pane.snap("nodes-checked")
     pane.keys("C-n")
 
@@ -247,18 +326,23 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
     pane.snap("drbd")
     pane.keys("C-n")
 
-    # 6 the services checklist (none ticked on a blank start), 7 the Heartbeat profile (recommended).
-    pane.wait("Step 6 of 11: Services", "Services on the replicated disk", timeout=120, bad=gone)
+    # 6 the services checklist: apache2, installed on both, ticked (space; the list has the cursor and
+    # shows the highlighted recipe below it); 7 the Heartbeat profile: recommended, as offered.
+    pane.wait("Step 6 of 11: Services", "Services on the replicated disk", "apache2:", timeout=300,
+              bad=(*gone, "services not read"))
     pane.snap("services")
+    pane.keys("Space")
+    pane.snap("services-ticked")
     pane.keys("C-n")
     pane.wait("Step 7 of 11: Heartbeat timing", "recommended: keepalive 1", timeout=120, bad=gone)
     pane.snap("heartbeat")
     pane.keys("C-n")
 
-    # 8 Review: the plan, made by probing both nodes read-only.
-    pane.wait("Step 8 of 11: Review", "The plan (nothing has run yet)", "reported, never faked", timeout=600,
-              bad=(*gone, "The plan could not be made", "Fix this first"))
+    # 8 Review: the plan, made by probing both nodes read-only: apache2 moves, Heartbeat starts.
+    screen = pane.wait("Step 8 of 11: Review", "The plan (nothing has run yet)", "reported, never faked",
+                       timeout=600, bad=(*gone, "The plan could not be made", "Fix this first"))
     pane.snap("review")
+    assert "not implemented yet" not in flat(screen), screen
     pane.keys("C-n")  # Save and run
 
     # 9 Run: type each destructive step's token, watch the sync bar, until it finishes.
@@ -299,15 +383,53 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
     assert tokens, "no destructive step asked for its token"
     assert len(set(percents)) >= 2, f"the sync bar did not move: {percents}"
 
-    # 10 the failover drills are offered on the pair that now runs (the lab tier drills it headless).
+    # 10 Failover: the graceful drill (alpha hands over to bravo), then the hard one (bravo's power cut).
     pane.keys("C-n")
-    pane.wait("Step 10 of 11: Failover test", "The pair runs", "Graceful drill", timeout=120, bad=gone)
+    pane.wait("Step 10 of 11: Failover test", "The pair runs", "Graceful drill F5", timeout=120, bad=gone)
     pane.snap("failover")
-    # 11 Done.
+    drill(pane, "F5", "alpha -> bravo", gone)
+    # the result reaches the log first; "Drill done" once the screen takes keys again
+    pane.wait("graceful failover alpha -> bravo: RTO", "Drill done", timeout=600, bad=(*gone, "NOT COMPLETE"))
+    pane.snap("failover-graceful")
+    drill(pane, "F6", "bravo -> alpha", gone)
+    pane.wait("Now cut bravo's power", timeout=300, bad=gone)
+    pane.snap("failover-cut-now")
+    lab.kill_hard(2)
+    screen = pane.wait(HARD_RESULT, "Drill done", timeout=600, bad=(*gone, "NOT COMPLETE"))
+    pane.snap("failover-hard")
+    words = flat(screen)
+    assert re.search(r"writes in flight: \d+ acknowledged writes, every one present on alpha", words), screen
+    print(f"\n{HARD_RESULT} {words.split(HARD_RESULT)[1].split()[0]} s")
+    # 11 Done: what was set up and the drill's result.
     pane.keys("C-n")
     pane.wait("Step 11 of 11: Done", "steps done", "Answers saved to /var/lib/ha-wizard/answers.toml",
-              timeout=120, bad=gone)
+              f"Failover test: {HARD_RESULT}", timeout=120, bad=gone)
     pane.snap("done")
+    # bravo is booted again (as an admin would after the drill) and rejoins as the standby; the status view
+    # (ctrl+s, over any screen) shows alpha holding everything and bravo standing by.
+    lab.restart(2)
+    # DRBD and Heartbeat started at boot under the lab's boot name (node2) before the harness renamed the
+    # VM bravo: start them again under the name the pair knows, as a boot with that name would have.
+    lab.ssh(2, "systemctl restart drbd && systemctl restart heartbeat", timeout=300)
+    pane.keys("C-s")
+    screen = pane.wait("Status of the pair", "resources on alpha", "Secondary", "UpToDate/UpToDate",
+                       timeout=600, bad=gone)
+    pane.snap("status")
+    assert "!! " not in screen, screen  # no banner: DRBD replicates
+    pane.keys("Escape")
+    pane.wait("Step 11 of 11: Done", timeout=60, bad=gone)
     pane.keys("Enter")  # Quit
     pane.wait("WIZARD-EXITED-0", timeout=120)
     pane.snap("exited")
+
+
+def drill(pane: Pane, key: str, direction: str, gone: tuple[str, ...]) -> None:
+    """Start a drill with its key and type the serving node's name into the consent dialog."""
+    pane.keys(key)
+    screen = pane.wait(f"Failover drill: {direction}", "to go ahead", timeout=300, bad=gone)
+    m = CONFIRM.search(flat(screen))
+    assert m and m.group(1) == direction.split()[0], screen
+    pane.snap(f"consent-{m.group(1)}")
+    pane.type(m.group(1))
+    pane.keys("Enter")
+    pane.wait_gone(f"Failover drill: {direction}", timeout=120)
