@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -28,6 +29,19 @@ _REPORTS: dict[str, dict[str, str]] = {}
 def fuzz_report() -> dict[str, str]:
     """name -> one line, shown under "hardening figures" in the terminal summary (whatever -q/-s say)."""
     return _REPORTS.setdefault("hardening figures", {})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand this worker's figures to the controller, which prints them."""
+    out = getattr(session.config, "workeroutput", None)
+    if out is not None:
+        out["ha_wizard_reports"] = json.dumps(_REPORTS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:  # pytest-xdist's controller, per worker
+    for title, lines in json.loads(getattr(node, "workeroutput", {}).get("ha_wizard_reports", "{}")).items():
+        _REPORTS.setdefault(title, {}).update(lines)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
