@@ -187,6 +187,21 @@ def user_name(v: Any) -> str | None:
     return None if _USER.match(v) else "a login name like root (lower-case letters, digits, '_', '-')"
 
 
+_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+def plain_name(example: str) -> Validator:
+    """A name that lands in a cluster parameter (a login, a VM's name): letters, digits, '.', '_', '-', '@',
+    at most 64, so it can never split a word or start a shell construct."""
+
+    def check(v: Any) -> str | None:
+        if not _text(v):
+            return "expected a quoted string"
+        return None if _PLAIN.match(v) else f"a name like {example} (letters, digits, '.', '_', '-', '@'; no spaces)"
+
+    return check
+
+
 _RESOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
