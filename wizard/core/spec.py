@@ -68,7 +68,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         # Pacemaker only: the node's address on a second cluster link (Corosync link 1; "" = one link), and
         # its fence device: the BMC's address (fence_ipmilan) or the VM's name on the hypervisor (fence_virsh)
         "second_address": F("", v.blank_or(v.ip_address, "for one cluster link")),
-        "fence_target": F("", v.blank_or(v.either(v.ip_address, v.plain_name("node1-vm")), "for none")),
+        "fence_target": F("", v.blank_or(v.fence_target, "for none")),
     },
     "cluster": {"master": F(REQUIRED, v.host_name), "demo": F(False),
                 "stack": F("heartbeat", v.choice(STACKS)),
@@ -421,7 +421,7 @@ def _nodes(raw: dict[str, Any], out: _Collector) -> list[dict[str, Any]]:
 
 
 def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], given_hb: Any, given_custom: Any,
-               out: _Collector) -> None:
+               out: _Collector, given_nodes: Any = None) -> None:
     """Rules between keys. Each value here already passed its own check (or is None / its default)."""
     master = s["cluster"]["master"]
     names = [n["name"] for n in nodes]
@@ -439,7 +439,7 @@ def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], given_
         out.add('drbd.fencing = \'dopd\': works with DRBD 8.x only (DRBD 9 no longer exports DRBD_PEER); '
                 'use fencing = "none"')
     heartbeat_timing(given_hb, s["heartbeat"], [n.get("name") for n in nodes], out.add)
-    _pacemaker_choices(nodes, s, out)
+    _pacemaker_choices(nodes, s, given_nodes, out)
 
     _recipe_choices(s["recipes"], s["custom"], given_custom, out)
 
@@ -453,7 +453,7 @@ def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, 
             out.add(f"[{_key(key)}]: unknown section{_suggest(str(key), TOP_LEVEL)}")
     nodes = _nodes(raw, out)
     s = {name: _section(raw, name, out) for name in SECTIONS}
-    _relations(nodes, s, raw.get("heartbeat"), raw.get("custom"), out)
+    _relations(nodes, s, raw.get("heartbeat"), raw.get("custom"), out, raw.get("nodes"))
     if out.problems:
         raise AnswersError(out.problems, source)
 
@@ -509,10 +509,14 @@ def _recipe_choices(rc: dict[str, Any], custom: dict[str, Any], given: Any, out:
 FENCE_NEEDS = {"fence_ipmilan": ("login", "password_script"), "fence_virsh": ("hypervisor", "login", "identity_file")}
 
 
-def _pacemaker_choices(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], out: _Collector) -> None:
+def _pacemaker_choices(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], given_nodes: Any,
+                       out: _Collector) -> None:
     """The Pacemaker keys between themselves (only where Pacemaker may run: stack pacemaker or auto)."""
     seconds = [n.get("second_address") or "" for n in nodes]
-    if any(seconds) and not all(seconds):
+    # given, right or wrong (a wrong one was named by its check): "one node only" is about the file
+    given = [isinstance(n, dict) and bool(n.get("second_address")) for n in given_nodes[:2]] \
+        if isinstance(given_nodes, list) else []
+    if any(given) and not all(given):
         out.add("nodes: second_address is given for one node only: give both nodes' addresses on the second "
                 "cluster link, or neither")
     for n in nodes:
@@ -522,6 +526,11 @@ def _pacemaker_choices(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]]
     if len(seconds) == 2 and seconds[0] and seconds[0] == seconds[1]:
         out.add(f"nodes: the second_address {seconds[0]!r} is used twice: each node needs its own")
     c, st = s["cluster"], s["stonith"]
+    # (link 0's addresses cannot differ so: the service address is in both nodes' subnet)
+    families = [ipaddress.ip_address(a).version for a in seconds if a]
+    if len(families) == 2 and families[0] != families[1]:
+        out.add(f"nodes: the second_addresses are IPv{families[0]} and IPv{families[1]}: a Corosync link joins "
+                "the nodes over one IP family; give both the same kind of address")
     if c["stack"] == "heartbeat":
         return
     if c["stack"] == "pacemaker" and s["drbd"]["fencing"] == "dopd":

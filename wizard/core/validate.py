@@ -202,6 +202,15 @@ def plain_name(example: str) -> Validator:
     return check
 
 
+def fence_target(v: Any) -> str | None:
+    """A node's fence device: its BMC's address or name (fence_ipmilan), or its VM's name (fence_virsh)."""
+    if not _text(v):
+        return "expected a quoted string"
+    if ip_address(v) is None or _PLAIN.match(v):
+        return None
+    return "a BMC's address or a VM's name like node1-vm (letters, digits, '.', '_', '-', '@'; no spaces)"
+
+
 _RESOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
