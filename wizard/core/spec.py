@@ -315,8 +315,18 @@ class Spec:
         return d
 
     def digest(self) -> str:
-        """A stable hash of the answers (secrets excluded), recorded in the journal."""
-        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        """A stable hash of the answers (secrets excluded), recorded in the journal. The Pacemaker keys count
+        only when they are not at their defaults: a Heartbeat pair's digest stays what it was before they
+        existed, so a resume after an upgrade does not report changed answers."""
+        d = self.to_dict()
+        for key, default in (("stack", "heartbeat"), ("fencing", "stonith"), ("stonith", asdict(Stonith()))):
+            if d[key] == default:
+                del d[key]
+        for n in d["nodes"]:
+            for key in ("second_address", "fence_target"):
+                if n[key] == "":
+                    del n[key]
+        blob = json.dumps(d, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
 

@@ -106,6 +106,15 @@ def test_defaults_are_todays_heartbeat_pair() -> None:
     assert all(n.second_address == "" and n.fence_target == "" for n in spec.nodes)
 
 
+@pytest.mark.parametrize(("path", "before"), [("examples/lab.toml", "6939658178843f07"),
+                                              ("examples/tutorial.toml", "fa5c7a4707b24bdc")])
+def test_a_heartbeat_pairs_digest_is_what_it_was_before_the_pacemaker_keys(path: str, before: str) -> None:
+    """The journal keeps the answers' digest: a resume after the upgrade must not report changed answers."""
+    spec, _ = load_answers(ROOT / path)
+    assert spec.digest() == before
+    assert spec_from_dict(with_(raw(ROOT / path), cluster__stack="auto"))[0].digest() != before
+
+
 def test_a_heartbeat_pairs_saved_answers_hold_no_pacemaker_key() -> None:
     spec, _ = load_answers(ROOT / "examples" / "tutorial.toml")
     saved = tomllib.loads(dumps(spec_to_dict(spec)))
