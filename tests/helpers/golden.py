@@ -1,9 +1,11 @@
-"""The golden files: what ha-wizard renders for fixed answers and fixed secrets, per DRBD syntax.
+"""The golden files: what ha-wizard renders for fixed answers and fixed secrets, per DRBD syntax and stack.
 
 Used by the golden tests and by ``scripts/regen-golden`` (which runs this file with ``--write``).
 Layout: golden/<set>-<family>/<absolute path on the node>. Only files ha-wizard writes itself are kept;
 the Debian conffiles it plans verbatim are tested against templates/drbd/debian/ instead, and Heartbeat's
 chain scripts it copies as they are (templates/heartbeat/resource.d) are run by test_lean_agents.py.
+The "-pacemaker" and Pacemaker sets hold the Pacemaker stack's files (DRBD with crm-fence-peer, Corosync,
+the CIB script); tests/unit/pacemaker checks them with corosync and crmsh.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script by scripts/regen-golden
     sys.path.insert(0, str(ROOT))
 
+import dataclasses  # noqa: E402
+
 from wizard.core.answers import load_answers  # noqa: E402
 from wizard.core.plan import PlanContext  # noqa: E402
 from wizard.core.secrets import Secrets  # noqa: E402
 from wizard.drbd.render import DRBD_CONF, GLOBAL_COMMON  # noqa: E402
 from wizard.flow.tutorial import node_files  # noqa: E402
 from wizard.heartbeat.agents import RESOURCE_D  # noqa: E402
+from wizard.pacemaker.stack import resolve_stack  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "unit" / "flow" / "golden"
 KNOWN = Secrets("golden-shared-secret-0123456789abcdef", "golden-authkey-0123456789abcdef")
@@ -30,16 +35,26 @@ ANSWERS = {
     "tutorial": ROOT / "examples" / "tutorial.toml",
     "lab": ROOT / "tests" / "data" / "answers" / "lab.toml",
     "lab-dopd": ROOT / "tests" / "data" / "answers" / "lab-dopd.toml",
+    "tutorial-pacemaker": ROOT / "examples" / "tutorial.toml",  # with stack = "pacemaker" (STACK below)
+    "lab-pacemaker": ROOT / "tests" / "data" / "answers" / "lab-pacemaker.toml",
+    "pacemaker-ipmi": ROOT / "tests" / "data" / "answers" / "pacemaker-ipmi.toml",
 }
-# dopd fencing is DRBD 8.x only (confcheck refuses it with 9), so that set has no 9 golden.
-CASES = [(s, f) for s in ANSWERS for f in ("8.3", "8.4", "9") if not (s == "lab-dopd" and f == "9")]
+STACK = {"tutorial-pacemaker": "pacemaker"}  # the same answers on the other stack
+PACEMAKER_SETS = ("tutorial-pacemaker", "lab-pacemaker", "pacemaker-ipmi")
+# dopd fencing is DRBD 8.x only (confcheck refuses it with 9), so that set has no 9 golden; the Pacemaker sets
+# have 8.4 (Debian 12's module, the lab's) and 9 (its other fence handlers).
+CASES = [(s, f) for s in ANSWERS for f in ("8.3", "8.4", "9")
+         if not (s == "lab-dopd" and f == "9") and not (s in PACEMAKER_SETS and f == "8.3")]
 VERBATIM = {DRBD_CONF, GLOBAL_COMMON}
 AGENT_SCRIPTS = f"{RESOURCE_D}/ha-wizard-"
 
 
 def context(answers: str, family: str) -> PlanContext:
     spec, _ = load_answers(ANSWERS[answers])
-    return PlanContext(spec=spec, secrets=KNOWN, drbd_family=family)
+    if answers in STACK:
+        spec = dataclasses.replace(spec, stack=STACK[answers])
+    stack, why = resolve_stack(spec.stack, {}, [n.name for n in spec.nodes])
+    return PlanContext(spec=spec, secrets=KNOWN, drbd_family=family, stack=stack, stack_source=why)
 
 
 def rendered(answers: str, family: str) -> dict[str, str]:

@@ -31,6 +31,7 @@ from wizard.core.spec import (
     SecretsInAnswers,
     Service,
     Spec,
+    Stonith,
     Storage,
     WizardSettings,
     custom_from,
@@ -39,6 +40,7 @@ from wizard.core.spec import (
 from wizard.errors import AnswersError
 
 SECRET_KEYS = {("drbd", "shared_secret"), ("heartbeat", "authkey")}
+NODE_PCMK = ("second_address", "fence_target")  # [[nodes]] keys only Pacemaker reads (written when given)
 # What a draft calls a node that has no name yet (see ``draft_spec``).
 NOT_NAMED = {"master": "master (not named yet)", "peer": "peer (not named yet)"}
 
@@ -105,9 +107,11 @@ def toml_value(v: Any) -> str:
 def spec_to_dict(spec: Spec, secrets: SecretsInAnswers | None = None) -> dict[str, Any]:
     """The answers-file shape of a Spec (``load_answers`` of ``dumps`` of it gives the Spec back)."""
     d = spec.drbd
+    # The Pacemaker keys only when they differ from their defaults: a Heartbeat pair's file stays as it was.
+    pcmk = {k: getattr(spec, k) for k in ("stack", "fencing") if getattr(spec, k) != SECTIONS["cluster"][k]}
     raw: dict[str, Any] = {
-        "cluster": {"master": spec.master, "demo": spec.demo},
-        "nodes": [{k: getattr(n, k) for k in NODE_KEYS} for n in spec.nodes],
+        "cluster": {"master": spec.master, "demo": spec.demo, **pcmk},
+        "nodes": [{k: getattr(n, k) for k in NODE_KEYS if k not in NODE_PCMK or getattr(n, k)} for n in spec.nodes],
         "drbd": {k: getattr(d, k) for k in SECTIONS["drbd"] if k != "shared_secret"},
         "storage": {k: getattr(spec.storage, k) for k in SECTIONS["storage"]},
         "service": {k: getattr(spec.service, k) for k in SECTIONS["service"]},
@@ -115,6 +119,7 @@ def spec_to_dict(spec: Spec, secrets: SecretsInAnswers | None = None) -> dict[st
         **({"custom": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec.custom).items()}}
            if spec.custom != Custom() or "custom" in spec.recipes else {}),
         "heartbeat": {k: getattr(spec.heartbeat, k) for k in SECTIONS["heartbeat"] if k != "authkey"},
+        **({"stonith": asdict(spec.stonith)} if spec.stonith != Stonith() else {}),
         "wizard": {k: getattr(spec.wizard, k) for k in SECTIONS["wizard"]},
     }
     if secrets is not None:
@@ -245,6 +250,9 @@ def draft_spec(raw: dict[str, Any]) -> Spec:
         source="",
         relay_host=sec["recipes"]["relay_host"],
         custom=custom_from(sec["custom"]),
+        stack=sec["cluster"]["stack"],
+        fencing=sec["cluster"]["fencing"],
+        stonith=Stonith(**sec["stonith"]),
     )
 
 

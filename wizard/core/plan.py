@@ -19,6 +19,10 @@ class PlanContext:
     secrets: Secrets
     drbd_family: str = "8.4"  # DRBD config/command syntax: "8.3", "8.4" or "9"
     drbd_family_source: str = "assumed (no node probed)"
+    # The cluster manager the plan is for, resolved from the answers' cluster.stack ("auto": from the facts,
+    # wizard.pacemaker.stack): "heartbeat" or "pacemaker".
+    stack: str = "heartbeat"
+    stack_source: str = "the answers"
     # Facts per node name, as gathered by wizard.nodes.gather (None when the node was not probed).
     facts: dict[str, object] = field(default_factory=dict)
 

@@ -3,10 +3,16 @@
 They are generated with ``secrets`` (192 bits each), kept beside the Spec rather than in it, and stored in a
 root-only state file on the master unless the admin asked to keep them in the answers file. Every path
 that shows text to a person or writes a log goes through ``Redactor.redact``.
+
+Corosync's authkey (the Pacemaker stack) is derived from the two (HMAC-SHA512, ``corosync_key``): it needs
+no third place to be kept, is the same on every run and both nodes wherever the two are kept, and
+reveals neither of them. Corosync wants at least 1024 bits; it gets 2048 bits of hex text.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -27,8 +33,16 @@ class Secrets:
     shared_secret: str
     authkey: str
 
+    @property
+    def corosync_key(self) -> str:
+        """Corosync's authkey: 256 hex characters derived from both secrets ("" when there are none)."""
+        if not (self.shared_secret or self.authkey):
+            return ""
+        return "".join(hmac.new(self.authkey.encode(), f"ha-wizard corosync authkey {i}:{self.shared_secret}"
+                                .encode(), hashlib.sha512).hexdigest() for i in (1, 2))
+
     def values(self) -> tuple[str, ...]:
-        return tuple(v for v in (self.shared_secret, self.authkey) if v)
+        return tuple(v for v in (self.shared_secret, self.authkey, self.corosync_key) if v)
 
     def __repr__(self) -> str:  # a stray print of this object must not leak
         return f"Secrets(shared_secret={MASK!r}, authkey={MASK!r})"

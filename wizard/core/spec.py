@@ -45,6 +45,12 @@ PROFILE_NAMES = ("tutorial", "recommended", "custom")
 # The mount and the address in the resource chain: "lean" = ha-wizard's own two scripts, "stock" =
 # resource-agents' Filesystem and IPaddr2 (docs/heartbeat.md, "The resource chain").
 AGENT_SETS = ("lean", "stock")
+# The cluster manager: "heartbeat" (the tutorial's), "pacemaker" (Pacemaker + Corosync, rendered and checked
+# but not set up yet: docs/pacemaker.md) or "auto" (heartbeat where the nodes have or can install it,
+# wizard.pacemaker.stack). Fencing and [stonith] are Pacemaker's: "none-confirmed" turns STONITH off.
+STACKS = ("heartbeat", "pacemaker", "auto")
+CLUSTER_FENCING = ("stonith", "none-confirmed")
+FENCE_AGENTS = ("fence_ipmilan", "fence_virsh")
 # DRBD's automatic split-brain policies a person can choose from (the risk of each: wizard.drbd.render).
 AFTER_SB = {"after_sb_0pri": ("discard-zero-changes", "disconnect", "discard-least-changes",
                               "discard-younger-primary", "discard-older-primary"),
@@ -59,8 +65,14 @@ FIELDS: dict[str, dict[str, Field]] = {
         "ssh_user": F("root", v.user_name),
         "address": F(REQUIRED, v.ip_address),
         "disk": F(REQUIRED, v.device_path),
+        # Pacemaker only: the node's address on a second cluster link (Corosync link 1; "" = one link), and
+        # its fence device: the BMC's address (fence_ipmilan) or the VM's name on the hypervisor (fence_virsh)
+        "second_address": F("", v.blank_or(v.ip_address, "for one cluster link")),
+        "fence_target": F("", v.blank_or(v.fence_target, "for none")),
     },
-    "cluster": {"master": F(REQUIRED, v.host_name), "demo": F(False)},
+    "cluster": {"master": F(REQUIRED, v.host_name), "demo": F(False),
+                "stack": F("heartbeat", v.choice(STACKS)),
+                "fencing": F("stonith", v.choice(CLUSTER_FENCING))},
     # ranges: DRBD 8.4's drbd_limits.h, so a value drbdadm would refuse is named here, at its key
     "drbd": {
         "resource": F("r0", v.drbd_resource),
@@ -134,6 +146,15 @@ FIELDS: dict[str, dict[str, Field]] = {
         "agents": F("lean", v.choice(AGENT_SETS)),
         "authkey": F("", v.secret),
     },
+    # How Pacemaker fences a node (cluster.fencing = "stonith"); "" agent: not chosen yet, the CIB script then
+    # holds named placeholders. No password here: password_script names a script on the nodes that prints it.
+    "stonith": {
+        "agent": F("", v.blank_or(v.choice(FENCE_AGENTS), "for not chosen yet")),
+        "login": F("", v.blank_or(v.plain_name("admin"), "for none")),
+        "password_script": F("", v.blank_or(v.abs_path, "for none")),
+        "hypervisor": F("", v.blank_or(v.dns_name_or_ip, "for none")),
+        "identity_file": F("", v.blank_or(v.abs_path, "for none")),
+    },
     "wizard": {"journal_dir": F("/var/lib/ha-wizard", v.any_path), "keep_secrets_in_answers": F(False)},
 }
 
@@ -159,6 +180,8 @@ class Node:
     ssh_user: str
     address: str  # replication address (DRBD + Heartbeat ucast)
     disk: str  # backing partition
+    second_address: str = ""  # Pacemaker: the node's address on Corosync's link 1 ("" = one link)
+    fence_target: str = ""  # Pacemaker: its BMC address (fence_ipmilan) or VM name (fence_virsh)
 
 
 @dataclass(frozen=True)
@@ -225,6 +248,17 @@ class Heartbeat:
 
 
 @dataclass(frozen=True)
+class Stonith:
+    """[stonith]: Pacemaker's fence device (wizard.pacemaker.cib); each node's own target is in [[nodes]]."""
+
+    agent: str = ""
+    login: str = ""
+    password_script: str = ""
+    hypervisor: str = ""
+    identity_file: str = ""
+
+
+@dataclass(frozen=True)
 class WizardSettings:
     journal_dir: str
     keep_secrets_in_answers: bool
@@ -260,6 +294,9 @@ class Spec:
     source: str = field(default="", compare=False)
     relay_host: str = ""  # where a node without the replicated disk relays local mail ("" = service.vip)
     custom: Custom = field(default_factory=Custom)
+    stack: str = "heartbeat"  # as answered: "heartbeat", "pacemaker" or "auto" (resolved: PlanContext.stack)
+    fencing: str = "stonith"  # Pacemaker: "stonith", or "none-confirmed" (STONITH off, typed consent)
+    stonith: Stonith = field(default_factory=Stonith)
 
     @property
     def master_node(self) -> Node:
@@ -278,8 +315,18 @@ class Spec:
         return d
 
     def digest(self) -> str:
-        """A stable hash of the answers (secrets excluded), recorded in the journal."""
-        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        """A stable hash of the answers (secrets excluded), recorded in the journal. The Pacemaker keys count
+        only when they are not at their defaults: a Heartbeat pair's digest stays what it was before they
+        existed, so a resume after an upgrade does not report changed answers."""
+        d = self.to_dict()
+        for key, default in (("stack", "heartbeat"), ("fencing", "stonith"), ("stonith", asdict(Stonith()))):
+            if d[key] == default:
+                del d[key]
+        for n in d["nodes"]:
+            for key in ("second_address", "fence_target"):
+                if n[key] == "":
+                    del n[key]
+        blob = json.dumps(d, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
@@ -384,7 +431,7 @@ def _nodes(raw: dict[str, Any], out: _Collector) -> list[dict[str, Any]]:
 
 
 def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], given_hb: Any, given_custom: Any,
-               out: _Collector) -> None:
+               out: _Collector, given_nodes: Any = None) -> None:
     """Rules between keys. Each value here already passed its own check (or is None / its default)."""
     master = s["cluster"]["master"]
     names = [n["name"] for n in nodes]
@@ -402,6 +449,7 @@ def _relations(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], given_
         out.add('drbd.fencing = \'dopd\': works with DRBD 8.x only (DRBD 9 no longer exports DRBD_PEER); '
                 'use fencing = "none"')
     heartbeat_timing(given_hb, s["heartbeat"], [n.get("name") for n in nodes], out.add)
+    _pacemaker_choices(nodes, s, given_nodes, out)
 
     _recipe_choices(s["recipes"], s["custom"], given_custom, out)
 
@@ -415,7 +463,7 @@ def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, 
             out.add(f"[{_key(key)}]: unknown section{_suggest(str(key), TOP_LEVEL)}")
     nodes = _nodes(raw, out)
     s = {name: _section(raw, name, out) for name in SECTIONS}
-    _relations(nodes, s, raw.get("heartbeat"), raw.get("custom"), out)
+    _relations(nodes, s, raw.get("heartbeat"), raw.get("custom"), out, raw.get("nodes"))
     if out.problems:
         raise AnswersError(out.problems, source)
 
@@ -435,6 +483,9 @@ def spec_from_dict(raw: dict[str, Any], source: str = "answers") -> tuple[Spec, 
         source=source,
         relay_host=s["recipes"]["relay_host"],
         custom=custom_from(s["custom"]),
+        stack=s["cluster"]["stack"],
+        fencing=s["cluster"]["fencing"],
+        stonith=Stonith(**s["stonith"]),
     )
     return spec, secrets
 
@@ -462,6 +513,52 @@ def _recipe_choices(rc: dict[str, Any], custom: dict[str, Any], given: Any, out:
     if len(given) != 1:
         out.add("custom: give exactly one of health_port, health_socket or health_command (how to tell the "
                 "service answers)")
+
+
+# What each fence agent needs besides the nodes' fence_target (wizard.pacemaker.cib turns them into parameters).
+FENCE_NEEDS = {"fence_ipmilan": ("login", "password_script"), "fence_virsh": ("hypervisor", "login", "identity_file")}
+
+
+def _pacemaker_choices(nodes: list[dict[str, Any]], s: dict[str, dict[str, Any]], given_nodes: Any,
+                       out: _Collector) -> None:
+    """The Pacemaker keys between themselves (only where Pacemaker may run: stack pacemaker or auto)."""
+    seconds = [n.get("second_address") or "" for n in nodes]
+    # given, right or wrong (a wrong one was named by its check): "one node only" is about the file
+    given = [isinstance(n, dict) and bool(n.get("second_address")) for n in given_nodes[:2]] \
+        if isinstance(given_nodes, list) else []
+    if any(given) and not all(given):
+        out.add("nodes: second_address is given for one node only: give both nodes' addresses on the second "
+                "cluster link, or neither")
+    for n in nodes:
+        if n.get("second_address") and n["second_address"] == n.get("address"):
+            out.add(f"nodes: {n.get('name')}'s second_address equals its address: the second link needs the "
+                    "node's address on another network")
+    if len(seconds) == 2 and seconds[0] and seconds[0] == seconds[1]:
+        out.add(f"nodes: the second_address {seconds[0]!r} is used twice: each node needs its own")
+    c, st = s["cluster"], s["stonith"]
+    # (link 0's addresses cannot differ so: the service address is in both nodes' subnet)
+    families = [ipaddress.ip_address(a).version for a in seconds if a]
+    if len(families) == 2 and families[0] != families[1]:
+        out.add(f"nodes: the second_addresses are IPv{families[0]} and IPv{families[1]}: a Corosync link joins "
+                "the nodes over one IP family; give both the same kind of address")
+    if c["stack"] == "heartbeat":
+        return
+    if c["stack"] == "pacemaker" and s["drbd"]["fencing"] == "dopd":
+        out.add('drbd.fencing = "dopd": dopd is Heartbeat\'s; under Pacemaker DRBD fences through drbd-utils\' '
+                'crm-fence-peer handlers (always on): use fencing = "none"')
+    agent = st["agent"]
+    if c["fencing"] == "none-confirmed" and agent:
+        out.add(f'stonith.agent = "{agent}": cluster.fencing = "none-confirmed" turns STONITH off; remove one '
+                "of the two")
+    if not agent or c["fencing"] != "stonith":
+        return
+    for key in FENCE_NEEDS[agent]:
+        if not st[key]:
+            out.add(f"stonith.{key} is missing: {agent} needs it (docs/pacemaker.md, Fencing)")
+    for i, n in enumerate(nodes, start=1):
+        if not n.get("fence_target"):
+            what = "its BMC's address" if agent == "fence_ipmilan" else "its VM's name on the hypervisor"
+            out.add(f"nodes[{i}].fence_target is missing: {agent} needs {what}")
 
 
 def _check_vip(vip: Any, prefix: int, nodes: list[dict[str, Any]], out: _Collector) -> None:

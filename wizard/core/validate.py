@@ -187,6 +187,30 @@ def user_name(v: Any) -> str | None:
     return None if _USER.match(v) else "a login name like root (lower-case letters, digits, '_', '-')"
 
 
+_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+def plain_name(example: str) -> Validator:
+    """A name that lands in a cluster parameter (a login, a VM's name): letters, digits, '.', '_', '-', '@',
+    at most 64, so it can never split a word or start a shell construct."""
+
+    def check(v: Any) -> str | None:
+        if not _text(v):
+            return "expected a quoted string"
+        return None if _PLAIN.match(v) else f"a name like {example} (letters, digits, '.', '_', '-', '@'; no spaces)"
+
+    return check
+
+
+def fence_target(v: Any) -> str | None:
+    """A node's fence device: its BMC's address or name (fence_ipmilan), or its VM's name (fence_virsh)."""
+    if not _text(v):
+        return "expected a quoted string"
+    if ip_address(v) is None or _PLAIN.match(v):
+        return None
+    return "a BMC's address or a VM's name like node1-vm (letters, digits, '.', '_', '-', '@'; no spaces)"
+
+
 _RESOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 

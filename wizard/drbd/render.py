@@ -26,6 +26,13 @@ DRBD_SCRIPTS = "/usr/lib/drbd"
 # Stopping Heartbeat demotes the DRBD resource, and DRBD waits for a handler to return before it
 # handles that state change: run in the foreground this would deadlock, so it is detached.
 STOP_HEARTBEAT = "/etc/init.d/heartbeat stop </dev/null >/dev/null 2>&1 &"
+# Under Pacemaker (ctx.stack): drbd-utils' handlers that put a constraint in the CIB keeping the peer from
+# being promoted while its data is not known good, and lift it after the resync. The plain .sh pair is
+# for DRBD 8.x (its constraint says role Master, which Pacemaker 2.1 still reads); the .9.sh pair, on
+# DRBD 9's unfence-peer hook, for DRBD 9 (reference README, lab 2026-11-30).
+CRM_HANDLERS = {"8.3": ("crm-fence-peer.sh", "after-resync-target", "crm-unfence-peer.sh"),
+                "8.4": ("crm-fence-peer.sh", "after-resync-target", "crm-unfence-peer.sh"),
+                "9": ("crm-fence-peer.9.sh", "unfence-peer", "crm-unfence-peer.9.sh")}
 
 # Dynamic resync controller settings (DRBD >= 8.3.9). c-plan-ahead is in tenths of a second: 2 s is
 # ten times a LAN's round trip, as LINBIT recommends; c-fill-target 1M, not LINBIT's 100k starting
@@ -125,6 +132,12 @@ AFTER_SB_RISK = {
 }
 
 
+AFTER_SB_RISK_PACEMAKER = {
+    "call-pri-lost-after-sb": "the losing Primary's changes are discarded and its pri-lost-after-sb handler "
+                              "mails the notice",
+}
+
+
 def after_sb(ctx: PlanContext) -> list[tuple[str, str, str]]:
     d = ctx.spec.drbd
     return [(f"after-sb-{n}pri", v, AFTER_SB_RISK.get(v, "")) for n, v in
@@ -148,9 +161,21 @@ def _endpoint(address: str, port: int) -> str:
     return f"ipv6 [{ip}]:{port}" if ip.version == 6 else f"{ip}:{port}"
 
 
+def crm_fencing(ctx: PlanContext) -> dict[str, str] | None:
+    """The fence-peer handlers when Pacemaker runs DRBD (None under Heartbeat)."""
+    if ctx.stack != "pacemaker":
+        return None
+    fence, hook, unfence = CRM_HANDLERS[_family(ctx)]
+    return {"fence": f"{DRBD_SCRIPTS}/{fence}", "hook": hook, "unfence": f"{DRBD_SCRIPTS}/{unfence}"}
+
+
 def drbd_values(ctx: PlanContext) -> dict[str, Any]:
     s = ctx.spec
     d = s.drbd
+    crm = crm_fencing(ctx)
+    sb = after_sb(ctx)
+    if crm:  # the handler only mails under Pacemaker: no Heartbeat to stop
+        sb = [(k, v, AFTER_SB_RISK_PACEMAKER.get(v, risk)) for k, v, risk in sb]
     return {
         "target": resource_path(ctx), "family": ctx.drbd_family,
         "resource": d.resource, "protocol": d.protocol, "device": d.device, "meta_disk": d.meta_disk,
@@ -158,9 +183,10 @@ def drbd_values(ctx: PlanContext) -> dict[str, Any]:
         "max_buffers": d.max_buffers, "max_epoch_size": d.max_epoch_size, "ko_count": d.ko_count,
         "cram_hmac_alg": d.cram_hmac_alg, "shared_secret": ctx.secrets.shared_secret,
         "al_extents": d.al_extents, "wfc_timeout": d.wfc_timeout, "degr_wfc_timeout": d.degr_wfc_timeout,
-        "rate": resync_rate(ctx), "after_sb": after_sb(ctx),
+        "rate": resync_rate(ctx), "after_sb": sb,
         "notify": d.split_brain_notify, "scripts": DRBD_SCRIPTS, "stop_heartbeat": STOP_HEARTBEAT,
-        "dopd": d.fencing == "dopd", "outdater": f"{heartbeat_libexec(ctx)}/drbd-peer-outdater",
+        "dopd": d.fencing == "dopd" and not crm, "outdater": f"{heartbeat_libexec(ctx)}/drbd-peer-outdater",
+        "crm": crm,
         "nodes": [{"name": n.name, "disk": n.disk, "endpoint": _endpoint(n.address, d.port), "node_id": i}
                   for i, n in enumerate(s.nodes)],
     }

@@ -3,7 +3,9 @@
 DRBD files go through drbd-utils' own parser (``wizard.drbd.confcheck``); Heartbeat files through the
 rules Heartbeat enforces when it starts (``wizard.heartbeat.confcheck``); files that must be identical on
 both nodes are compared. Entry points: ``check_plan_files(ctx, steps)`` (all problems, notes included)
-and ``require_valid`` (raises ``ConfigCheckFailed`` when any problem is fatal, returns the notes).
+and ``require_valid`` (raises ``ConfigCheckFailed`` when any problem is fatal, returns the notes). The
+Pacemaker stack has files but no plan yet: ``require_valid_files`` checks them (DRBD's, and Corosync's and
+the CIB script by ``wizard.pacemaker.confcheck``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from wizard.drbd.confcheck import DRBD_CONF, check_drbd_files, check_drbd_values
 from wizard.errors import ConfigCheckFailed, Problem
 from wizard.heartbeat.agents import agent_problems
 from wizard.heartbeat.confcheck import check_heartbeat, check_identical
+from wizard.pacemaker.confcheck import check_pacemaker_files
 from wizard.preflight.install import installs_base
 
 
@@ -34,6 +37,20 @@ def check_plan_files(ctx: PlanContext, steps: Sequence[Step], *,
     """Every problem in the configuration files the plan writes, fatal ones and notes."""
     files = files_by_node(steps)
     names = [n.name for n in ctx.spec.nodes]
+    problems = check_drbd(ctx, files, run_drbdadm=run_drbdadm)
+    problems += check_heartbeat(ctx, files, uname_by_node=uname_by_node)
+    problems += check_identical(files, names)
+    for p in agent_problems(ctx):
+        if installs_base(ctx.spec, ctx.facts, p.node):  # the agents come with the packages the plan installs
+            p = dataclasses.replace(p, fatal=False, message=f"{p.message} (checked again once install@{p.node} "
+                                                            "has run)")
+        problems.append(p)
+    return problems
+
+
+def check_drbd(ctx: PlanContext, files: dict[str, dict[str, WriteFile]], *, run_drbdadm: bool = True) -> list[Problem]:
+    """The DRBD files of every node: the rules, and drbd-utils' parser once for identical copies."""
+    names = [n.name for n in ctx.spec.nodes]
     problems = check_drbd_values(ctx)
     checked: dict[tuple[tuple[str, str], ...], list[Problem]] = {}
     for node in names:
@@ -49,13 +66,6 @@ def check_plan_files(ctx: PlanContext, steps: Sequence[Step], *,
             checked[key] = check_drbd_files(drbd, ctx.drbd_family)
     for found in checked.values():
         problems.extend(found)
-    problems += check_heartbeat(ctx, files, uname_by_node=uname_by_node)
-    problems += check_identical(files, names)
-    for p in agent_problems(ctx):
-        if installs_base(ctx.spec, ctx.facts, p.node):  # the agents come with the packages the plan installs
-            p = dataclasses.replace(p, fatal=False, message=f"{p.message} (checked again once install@{p.node} "
-                                                            "has run)")
-        problems.append(p)
     return problems
 
 
@@ -63,6 +73,18 @@ def require_valid(ctx: PlanContext, steps: Sequence[Step], *,
                   uname_by_node: dict[str, str] | None = None) -> list[Problem]:
     """Raise ConfigCheckFailed if any problem is fatal; otherwise return the notes (checks skipped)."""
     problems = check_plan_files(ctx, steps, uname_by_node=uname_by_node)
+    fatal = [p for p in problems if p.fatal]
+    if fatal:
+        raise ConfigCheckFailed(fatal)
+    return problems
+
+
+def require_valid_files(ctx: PlanContext, files: dict[str, dict[str, WriteFile]], *,
+                        run_tools: bool = True) -> list[Problem]:
+    """The Pacemaker stack's files per node (no plan yet): raise ConfigCheckFailed on a fatal problem,
+    return the notes."""
+    problems = check_drbd(ctx, files, run_drbdadm=run_tools)
+    problems += check_pacemaker_files(ctx, files, run_tools=run_tools)
     fatal = [p for p in problems if p.fatal]
     if fatal:
         raise ConfigCheckFailed(fatal)

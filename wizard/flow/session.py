@@ -97,13 +97,16 @@ def plan_context(spec: Spec, secrets: Secrets, executors: dict[str, Executor],
     built from. ``kept``: facts carried over from an earlier context (the measured link rate)."""
     from wizard.drbd.family import detect_family
     from wizard.nodes.gather import gather_all
+    from wizard.pacemaker.stack import resolve_stack
 
     facts: dict[str, object] = dict(kept or {})
     if executors:
         facts.update(gather_all(spec, executors))
         facts.update(service_facts(spec, executors))
     family, source = detect_family(spec, executors, facts or None)
-    return PlanContext(spec=spec, secrets=secrets, drbd_family=family, drbd_family_source=source, facts=facts)
+    stack, why = resolve_stack(spec.stack, facts, [n.name for n in spec.nodes])
+    return PlanContext(spec=spec, secrets=secrets, drbd_family=family, drbd_family_source=source, facts=facts,
+                       stack=stack, stack_source=why)
 
 
 def service_facts(spec: Spec, executors: dict[str, Executor]) -> dict[str, object]:

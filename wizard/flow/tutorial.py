@@ -1,6 +1,8 @@
 """The tutorial's steps in order, across the parts: the missing packages installed, nodes, DRBD, services,
 Heartbeat started and verified
 (the failover drill itself is ``ha-wizard failover-test``: it interrupts the service, so it runs on request).
+A plan for the Pacemaker stack is refused, whole, until the lab proves it (``wizard.pacemaker.stack``);
+its files are rendered for review (``node_files``).
 
 Each part builds its own steps (pure functions of the ``PlanContext``); this module only orders them,
 master first where a step runs on both nodes.
@@ -12,16 +14,21 @@ from wizard.core.actions import Step, WriteFile
 from wizard.core.plan import PlanContext
 from wizard.drbd import render as drbd_render
 from wizard.drbd import steps as drbd
+from wizard.errors import WizardError
 from wizard.heartbeat import boot
 from wizard.heartbeat import render as heartbeat_render
 from wizard.heartbeat import steps as heartbeat
 from wizard.nodes import steps as nodes
+from wizard.pacemaker.render import pacemaker_files
+from wizard.pacemaker.stack import REFUSAL
 from wizard.preflight.install import install_steps
 from wizard.services import steps as services
 from wizard.services.health import health_checks
 
 
 def build_plan(ctx: PlanContext) -> list[Step]:
+    if ctx.stack == "pacemaker":
+        raise WizardError(REFUSAL)  # never half a plan: nothing of it is built
     m, p = ctx.order
     # the missing packages first: every later step, and the checks apply makes before them, need their tools
     steps: list[Step] = install_steps(ctx.spec, ctx.facts)
@@ -47,5 +54,8 @@ def build_plan(ctx: PlanContext) -> list[Step]:
 
 
 def node_files(ctx: PlanContext, node: str) -> list[WriteFile]:
-    """Every configuration file the parts render for ``node`` (for review and the golden tests)."""
+    """Every configuration file the parts render for ``node``, for the plan's stack (for review, `render`
+    and the golden tests)."""
+    if ctx.stack == "pacemaker":
+        return [*drbd_render.drbd_files(ctx, node), *pacemaker_files(ctx, node)]
     return [*drbd_render.drbd_files(ctx, node), *heartbeat_render.heartbeat_files(ctx, node)]

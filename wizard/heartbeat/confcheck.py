@@ -170,12 +170,14 @@ def check_heartbeat(ctx: PlanContext, files: dict[str, dict[str, WriteFile]], *,
     return out
 
 
-def check_identical(files: dict[str, dict[str, WriteFile]], names: Sequence[str]) -> list[Problem]:
-    """Files both nodes must hold byte for byte. Never quotes content (it may hold a secret)."""
+def check_identical(files: dict[str, dict[str, WriteFile]], names: Sequence[str],
+                    shared: Sequence[str] = SHARED) -> list[Problem]:
+    """Files both nodes must hold byte for byte (``shared`` and DRBD's). Never quotes content (it may hold a
+    secret)."""
     a, b = (files.get(n, {}) for n in names)
     out = []
     for path in sorted(set(a) | set(b)):
-        if not (path in SHARED or path.startswith("/etc/drbd.d/")):
+        if not (path in shared or path == "/etc/drbd.conf" or path.startswith("/etc/drbd.d/")):
             continue
         if path not in a or path not in b:
             lacking = names[0] if path not in a else names[1]

@@ -129,5 +129,7 @@ def header(session: Session, title: str) -> str:
              f"answers: {s.source}   master: {s.master}   peer: {s.peer_node.name}",
              f"DRBD syntax: {session.context.drbd_family if session.context else '?'} "
              f"({session.context.drbd_family_source if session.context else ''})"]
+    if s.stack != "heartbeat" and session.context:  # "auto": which one it became, and why
+        lines.append(f"cluster stack: {session.context.stack} ({session.context.stack_source})")
     lines += [f"note: {n}" for n in session.notes]
     return "\n".join(lines) + "\n"

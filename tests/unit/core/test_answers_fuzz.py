@@ -27,15 +27,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wizard.core.answers import load_answers, toml_value
+from wizard.core.plan import PlanContext
 from wizard.core.spec import NODE_KEYS, SECTIONS, TOP_LEVEL
-from wizard.errors import AnswersError
-from wizard.flow.configcheck import check_plan_files
+from wizard.errors import AnswersError, WizardError
+from wizard.flow.configcheck import check_drbd, check_plan_files
 from wizard.flow.session import Options, session_for
+from wizard.flow.tutorial import node_files
 from wizard.output.describe import describe_plan
+from wizard.pacemaker.confcheck import check_pacemaker_files
+from wizard.pacemaker.stack import REFUSAL
 
 ROOT = Path(__file__).resolve().parents[3]
 BASES = [ROOT / "examples" / "tutorial.toml", ROOT / "examples" / "lab.toml",
-         ROOT / "tests" / "data" / "answers" / "lab-dopd.toml"]
+         ROOT / "tests" / "data" / "answers" / "lab-dopd.toml",
+         ROOT / "tests" / "data" / "answers" / "lab-pacemaker.toml"]
 IN_PROCESS = int(os.environ.get("HA_WIZARD_FUZZ_CASES", "1000"))
 THROUGH_CLI = int(os.environ.get("HA_WIZARD_FUZZ_CLI_CASES", "40"))
 # CI runs the same cases each time (a red CI then means the change broke them); elsewhere each run draws anew
@@ -48,7 +53,8 @@ NASTY = ["", " ", "3", "0", "all", "eth0", "eth0:1", "a" * 16, ".", "..", "/", "
          "\t", "\u202e", "é", "日本", "\u0000", "10.99.0.1", "10.99.0.254", "192.168.1.300", "::1",
          "fe80::1%eth0", "10.0.0.0/8", "1.5", "100M", "10G", "1T", "-1", "0x10", "server1", "node2", "r0",
          "drbd0", "/dev/drbd1048576", "/dev/drbd7", "/replicated", "/mnt/a b", "internal", "sendmail",
-         "sha256", "root@example.com", "ucast", "bcast", "C", "8.4", "9", "ext4", "ntfs", "x" * 300]
+         "sha256", "root@example.com", "ucast", "bcast", "C", "8.4", "9", "ext4", "ntfs", "x" * 300,
+         "heartbeat", "pacemaker", "auto", "stonith", "none-confirmed", "fence_ipmilan", "fence_virsh"]
 text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=24)
 scalar = st.one_of(
     st.sampled_from(NASTY), text,
@@ -186,8 +192,24 @@ def check_problems(problems: list[str]) -> None:
             f"names no key: {p!r}"
 
 
+def check_refused(ctx: PlanContext, plan: Any) -> str:
+    """A Pacemaker plan is refused whole, with the one sentence; its files still pass the checks."""
+    try:
+        plan()
+    except WizardError as e:
+        assert str(e) == REFUSAL, str(e)
+    else:
+        raise AssertionError("a Pacemaker plan was built: it must be refused until the lab proves it")
+    files = {n: {f.path: f for f in node_files(ctx, n)} for n in ctx.order}
+    found = check_drbd(ctx, files, run_drbdadm=False) + check_pacemaker_files(ctx, files, run_tools=False)
+    fatal = [str(p) for p in found if p.fatal]
+    assert not fatal, f"valid answers, but the generated Pacemaker files are wrong: {fatal}"
+    return "refused"
+
+
 def check_file(path: Path, journal: str) -> str:
-    """ "problems" or "valid", or an AssertionError / any other exception as the test's failure."""
+    """ "problems", "valid" or "refused" (the Pacemaker stack), or an AssertionError / any other exception as
+    the test's failure."""
     try:
         spec, given_secrets = load_answers(path)
     except AnswersError as e:
@@ -195,8 +217,10 @@ def check_file(path: Path, journal: str) -> str:
         return "problems"
     session = session_for(spec, given_secrets, Options(dry_run=True, offline=True, journal_dir=journal),
                           connect=False)
-    steps = session.plan()
     assert session.context is not None
+    if session.context.stack == "pacemaker":
+        return check_refused(session.context, session.plan)
+    steps = session.plan()
     fatal = [str(p) for p in check_plan_files(session.context, steps, run_drbdadm=False) if p.fatal]
     assert not fatal, f"valid answers, but the generated files are wrong: {fatal}"
     describe_plan(steps, None, session.redactor, "plan")
@@ -204,7 +228,7 @@ def check_file(path: Path, journal: str) -> str:
 
 
 def test_fuzz_answers_in_process(tmp_path: Path, fuzz_report: dict[str, Any]) -> None:
-    seen: dict[str, int] = {"problems": 0, "valid": 0}
+    seen: dict[str, int] = {"problems": 0, "valid": 0, "refused": 0}
     f = tmp_path / "answers.toml"
 
     @settings(max_examples=IN_PROCESS, deadline=None, database=None, derandomize=DERANDOMIZE,
@@ -215,8 +239,9 @@ def test_fuzz_answers_in_process(tmp_path: Path, fuzz_report: dict[str, Any]) ->
         seen[check_file(f, str(tmp_path / "journal"))] += 1
 
     one()
-    total = seen["problems"] + seen["valid"]
-    fuzz_report["in process"] = f"{total} cases ({seen['problems']} with problems, {seen['valid']} valid)"
+    total = sum(seen.values())
+    fuzz_report["in process"] = (f"{total} cases ({seen['problems']} with problems, {seen['valid']} valid, "
+                                 f"{seen['refused']} Pacemaker plans refused)")
     assert total >= IN_PROCESS
 
 
@@ -249,7 +274,8 @@ def test_fuzz_answers_through_the_cli(tmp_path: Path, fuzz_report: dict[str, Any
         codes[r.returncode] = codes.get(r.returncode, 0) + 1
         both = r.stdout + r.stderr
         assert "Traceback" not in both, f"{p}:\n{p.read_text()}\n{both}"
-        assert r.returncode in (0, 2), f"exit {r.returncode} for {p}:\n{p.read_text()}\n{both}"
+        refused = r.returncode == 1 and r.stderr.strip() == f"ha-wizard: {REFUSAL}"  # stack = "pacemaker"
+        assert r.returncode in (0, 2) or refused, f"exit {r.returncode} for {p}:\n{p.read_text()}\n{both}"
         if r.returncode == 2:
             lines = [ln[4:] for ln in r.stderr.splitlines() if ln.startswith("  - ")]
             check_problems(lines)

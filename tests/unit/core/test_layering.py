@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[3]
 WIZARD = ROOT / "wizard"
 
 # The parts of the tutorial (one package each) and what they may import besides each other.
-DOMAINS = ("nodes", "disks", "drbd", "heartbeat", "services", "failover", "preflight", "doctor")
+DOMAINS = ("nodes", "disks", "drbd", "heartbeat", "pacemaker", "services", "failover", "preflight", "doctor")
 FOUNDATION = ("wizard.core", "wizard.executors", "wizard.errors")
 ABOVE_DOMAINS = ("wizard.flow", "wizard.output", "wizard.cli", "wizard.lab")
 
