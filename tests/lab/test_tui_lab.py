@@ -385,7 +385,7 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
 
     # 10 Failover: the graceful drill (alpha hands over to bravo), then the hard one (bravo's power cut). The
     # link was slowed to watch the sync: back to full speed, so the drills time the pair, not the shaper
-    # (its 4 KiB burst held DRBD's hand-over 17 s in a graceful drill).
+    # (through it, a graceful drill took 25 s, 17 of them between detection and DRBD Primary on bravo).
     for n in (1, 2):
         lab.ssh(n, UNSHAPE, timeout=60)
     pane.keys("C-n")
