@@ -1,6 +1,7 @@
 """What each node has of the recipes, read-only, in one round trip per node.
 
-For each recipe: its packages' versions, what each path is (a "*" in a path is found here: PostgreSQL's
+For each recipe: its packages' versions (for one not installed, the version the node's repositories offer,
+which the plan's ``install@NODE`` step installs), what each path is (a "*" in a path is found here: PostgreSQL's
 ``/etc/postgresql/*/main`` is ``/etc/postgresql/15/main`` on Debian 12), its size, whether an earlier move
 left ``PATH.ha-wizard-orig``, the unit's boot and run state and the boot state recorded before the move;
 the relay programs; whether the replicated disk is mounted and how much room it has. The plan resolves
@@ -32,7 +33,13 @@ else echo "$M mount no -"; fi
 for item; do
   v=${item#*:}
   case $item in
-  pkg:*) dpkg-query -W -f '${db:Status-Status} ${Version}\n' "$v" 2>/dev/null | sed -n "s|^installed |$M pkg $v |p" ;;
+  pkg:*)
+    i=$(dpkg-query -W -f '${db:Status-Status} ${Version}\n' "$v" 2>/dev/null | sed -n 's|^installed ||p' | head -n1)
+    if [ -n "$i" ]; then echo "$M pkg $v $i"
+    elif command -v apt-cache >/dev/null; then  # not installed: what the node's repositories offer
+      c=$(apt-cache policy -- "$v" 2>/dev/null | sed -n 's|^ *Candidate: ||p' | head -n1)
+      case $c in ""|"(none)") ;; *) echo "$M cand $v $c" ;; esac
+    fi ;;
   path:*)
     for p in $v; do  # unquoted: the shell finds a pattern's matches
       case $p in *.ha-wizard-orig|*.ha-wizard-partial|*.ha-wizard-copied|*.ha-wizard-copy) continue ;; esac
@@ -79,6 +86,7 @@ class NodeServices:
     mounted: bool = False
     avail_kib: int | None = None
     packages: Mapping[str, str] = field(default_factory=dict)  # installed: name -> version
+    offered: Mapping[str, str] = field(default_factory=dict)  # not installed, offered: name -> candidate version
     paths: Mapping[str, tuple[PathFact, ...]] = field(default_factory=dict)  # pattern -> what is there
     units: Mapping[str, UnitFact] = field(default_factory=dict)
     programs: Mapping[str, str] = field(default_factory=dict)  # name -> where (`command -v`)
@@ -89,6 +97,12 @@ class NodeServices:
 
     def installed(self, recipe: Recipe) -> bool:
         return all(p in self.packages for p in recipe.packages)
+
+    def to_install(self, recipe: Recipe) -> list[str] | None:
+        """The recipe's packages the plan would install here, or None when one is neither installed nor
+        offered by the node's repositories (an apt-based node; elsewhere nothing is offered)."""
+        missing = [p for p in recipe.packages if p not in self.packages]
+        return None if any(p not in self.offered for p in missing) else missing
 
 
 def items(recipes: Iterable[Recipe]) -> list[str]:
@@ -107,6 +121,7 @@ def parse(node: str, text: str) -> NodeServices:
     """The probe's output as facts (pure: the unit tests feed it captured text)."""
     mounted, avail = False, None
     packages: dict[str, str] = {}
+    offered: dict[str, str] = {}
     paths: dict[str, list[PathFact]] = {}
     units: dict[str, UnitFact] = {}
     programs: dict[str, str] = {}
@@ -118,9 +133,9 @@ def parse(node: str, text: str) -> NodeServices:
         if kind == "mount":
             flag, _, kib = rest.partition(" ")
             mounted, avail = flag == "yes", int(kib) if kib.isdigit() else None
-        elif kind == "pkg":
+        elif kind in ("pkg", "cand"):
             name, _, version = rest.partition(" ")
-            packages[name] = version
+            (packages if kind == "pkg" else offered)[name] = version
         elif kind == "path":
             cols = rest.split("\t")
             if len(cols) == 6:
@@ -135,7 +150,7 @@ def parse(node: str, text: str) -> NodeServices:
             name, _, where = rest.partition(" ")
             if where:
                 (programs if kind == "prog" else real)[name] = where
-    return NodeServices(node, mounted=mounted, avail_kib=avail, packages=packages,
+    return NodeServices(node, mounted=mounted, avail_kib=avail, packages=packages, offered=offered,
                         paths={k: tuple(v) for k, v in paths.items()}, units=units, programs=programs, real=real)
 
 

@@ -20,7 +20,7 @@ from wizard.services.recipes import Recipe, RecipeError, catalogue, custom_recip
 class ServiceRow:
     name: str
     description: str
-    available: bool  # installed on both nodes (and the node answered)
+    available: bool  # both nodes answered and have it, or the plan installs it where it is missing
     moves: tuple[str, ...]  # the paths, a "*" resolved on the master
     kib: int | None  # what the move copies (None: unknown)
     warnings: tuple[str, ...]
@@ -96,7 +96,16 @@ def _row(recipe: Recipe, m: NodeServices | None, p: NodeServices | None, mount: 
         have = [prog for prog in recipe.relay.programs if prog in master.programs]
         warnings.append(f"relay for mail while the disk is elsewhere: {have[0]}" if have else
                         f"relay: {recipe.relay.install} is installed where none is")
-    if missing:
+    # not installed but offered by the node's repositories: the plan installs it first (install@NODE)
+    install = {n.node: n.to_install(recipe) for n in reached if n.node in missing}
+    installable = bool(missing) and len(reached) == 2 and all(v is not None for v in install.values())
+    if installable:
+        state = "installed by the plan on " + " and ".join(missing)
+        if master is not None and master.node in missing:
+            kib = None  # its folders come with the package: their size is known after the install
+        warnings.insert(0, "; ".join(f"not installed on {n}: the plan installs {', '.join(p or [])} first "
+                                     f"(install@{n})" for n, p in install.items()))
+    elif missing:
         state = "not on " + " and ".join(missing)
     elif len(reached) < 2:
         state = "not checked"
@@ -106,7 +115,7 @@ def _row(recipe: Recipe, m: NodeServices | None, p: NodeServices | None, mount: 
         state = "on both nodes"
     if missing:
         warnings = [w for w in warnings if "nothing at" not in w]
-    return ServiceRow(recipe.name, recipe.description, not missing and len(reached) == 2,
+    return ServiceRow(recipe.name, recipe.description, (not missing or installable) and len(reached) == 2,
                       tuple(dict.fromkeys(moves)), kib, tuple(warnings), state)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 from wizard.executors.local import LocalExecutor
@@ -11,7 +12,8 @@ from wizard.services.schema import Health, Recipe, Relay
 
 
 def recipe(tmp: Path) -> Recipe:
-    return Recipe(name="demo", description="d", packages=("dpkg", "no-such-package-here"), unit="demo.service",
+    return Recipe(name="demo", description="d", packages=("dpkg", "no-such-package-here", "apache2"),
+                  unit="demo.service",
                   init_script="demo", paths=(f"{tmp}/etc/*/main", f"{tmp}/var/spool/q", f"{tmp}/var/gone"),
                   health=Health(port=1), relay=Relay("/bin/sh", ("sh", "no-such-relay"), "msmtp"))
 
@@ -40,11 +42,22 @@ def test_the_probe_finds_versioned_paths_links_sizes_and_earlier_moves(tmp_path:
     assert facts.programs.get("sh") and "no-such-relay" not in facts.programs
     assert facts.real["/bin/sh"].startswith("/")
     assert not facts.installed(recipe(tmp_path))
+    # not installed: the version this machine's repositories offer, as apt-cache itself says (none at all
+    # for a package no repository has: the plan cannot install that one)
+    assert "no-such-package-here" not in facts.offered and "dpkg" not in facts.offered
+    policy = subprocess.run(["apt-cache", "policy", "apache2"], capture_output=True, text=True).stdout
+    candidate = next((ln.split(":", 1)[1].strip() for ln in policy.splitlines() if "Candidate:" in ln), "(none)")
+    if "apache2" in facts.packages:
+        assert "apache2" not in facts.offered
+    else:
+        assert facts.offered.get("apache2", "(none)") == candidate
+    assert facts.to_install(recipe(tmp_path)) is None  # no-such-package-here: nothing offers it
 
 
 CAPTURED = """\
 @@ha-wizard-svc mount yes 96612
 @@ha-wizard-svc pkg sendmail 8.17.1.9-2+deb12u2
+@@ha-wizard-svc cand apache2 2.4.71-1~deb12u1
 @@ha-wizard-svc path /etc/mail\t/etc/mail\tlink\t/replicated/etc/mail\t236\tyes
 @@ha-wizard-svc path /var/lib/postgresql/*/main\t/var/lib/postgresql/15/main\tdir\t-\t27600\tno
 @@ha-wizard-svc unit sendmail.service\tdisabled\tactive\tenabled
@@ -59,6 +72,7 @@ def test_the_parser_reads_every_kind_of_line() -> None:
     f = parse("node1", CAPTURED)
     assert isinstance(f, NodeServices) and (f.mounted, f.avail_kib) == (True, 96612)
     assert f.packages == {"sendmail": "8.17.1.9-2+deb12u2"}
+    assert f.offered == {"apache2": "2.4.71-1~deb12u1"}
     assert f.found("/etc/mail") == (PathFact("/etc/mail", "link", "/replicated/etc/mail", 236, True),)
     assert f.found("/var/lib/postgresql/*/main")[0].kib == 27600
     assert (f.units["sendmail.service"].enabled, f.units["sendmail.service"].recorded) == ("disabled", "enabled")

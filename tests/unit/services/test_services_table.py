@@ -48,6 +48,29 @@ def test_moved_already_mounted_room_and_unreached_nodes() -> None:
     assert not any(r.available for r in away.rows)
 
 
+def test_a_recipe_the_repositories_offer_is_offered_and_installed_by_the_plan() -> None:
+    """apache2 installed on neither node but offered by both nodes' repositories: it can be ticked, the plan
+    installs it first; bind9 offered on one node only stays out."""
+    bare = {"apache2": "2.4.71-1~deb12u1"}
+
+    def without(n: str, offered: dict[str, str]) -> NodeServices:
+        f = node(n)
+        packages = {k: v for k, v in f.packages.items() if k not in ("apache2", "bind9")}
+        return dataclasses.replace(f, packages=packages, offered=offered,
+                                   paths={k: v for k, v in f.paths.items() if "apache2" not in k and "www" not in k},
+                                   units={k: v for k, v in f.units.items() if k != "apache2.service"})
+
+    t = table(without("node1", {**bare, "bind9": "1:9.18"}), without("node2", bare))
+    row = t.row("apache2")
+    assert row is not None and row.available and row.state == "installed by the plan on node1 and node2"
+    assert row.warnings[0] == ("not installed on node1: the plan installs apache2 first (install@node1); not "
+                               "installed on node2: the plan installs apache2 first (install@node2)")
+    assert not [w for w in row.warnings if "nothing at" in w]  # its folders come with the package
+    assert row.moves == ("/etc/apache2", "/var/www") and row.kib is None
+    bind9 = t.row("bind9")
+    assert bind9 is not None and not bind9.available and bind9.state == "not on node1 and node2"
+
+
 def test_an_earlier_move_left_behind_is_a_warning() -> None:
     p = node("node2")
     p = dataclasses.replace(p, paths={**p.paths, "/etc/mail": (PathFact("/etc/mail", "dir", kib=4, orig=True),)},
