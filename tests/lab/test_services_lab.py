@@ -10,8 +10,9 @@ cluster serves every scenario, in order:
    tutorial's tree with links on both nodes, health checks passing on node1, boot start off on both;
 3. sendmail on the slave (disk not mounted there) hands a message to the relay (an SMTP sink on the VIP);
 4. a mail queued and a row written on node1, then Heartbeat's graceful switchover (``failover-test
-   --graceful``): all three answer on node2 with that data. node1 reboots meanwhile and its services stay down
-   after the boot; then ``failover-test --back`` gives everything to node1 again;
+   --graceful``): all three answer on node2 with that data. node1 reboots meanwhile: its services stay down
+   after the boot and, the standby now, it takes nothing (no mount, no VIP, no resource; issue 13's rebooted
+   standby); then ``failover-test --back`` gives everything to node1 again;
 5. ``undo-services`` puts each service back on node1's own disk with the data written while replicated,
    node2's own folders back, and takes the services out of Heartbeat's haresources on both nodes.
 """
@@ -308,6 +309,11 @@ def test_switchover_brings_every_service_up_on_node2_with_its_data(cluster: Clus
     assert (booted.active, booted.enabled) == (["inactive"] * 3, ["disabled"] * 3), booted
     # node1 rejoins as DRBD Secondary (DRBD and Heartbeat start at boot), catches up, then takes over again
     wait_drbd(lab, 1, r"cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate", timeout=300)
+    # the rebooted standby took nothing (issue 13): no mount, no VIP, no resource; node2 still serves all
+    assert "/replicated" not in c.sh(1, "cut -d' ' -f2 /proc/mounts").split()
+    assert f"inet {VIP}/" not in c.sh(1, "ip -o addr")
+    assert lab.ssh(1, "cl_status rscstatus", check=False, timeout=60).stdout.strip() == "none"
+    healthy(c, 2, timeout=60)
     t0 = time.monotonic()
     drill(c, "--back --confirm node2")
     c.timing("switchover_to_node1_secs", time.monotonic() - t0)
