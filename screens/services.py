@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from textual import work
@@ -48,7 +48,7 @@ class ServicesScreen(WizardScreen):
             self.show_table(None)
             self.action_refresh()
 
-    def focus_first_empty(self, *, discovered: object = None) -> None:
+    def focus_first_empty(self, *, discovered: Collection[str] | None = None) -> None:
         """The checklist has the cursor on entry: the intro's "space ticks" must work without a Tab first."""
         self.query_one("#recipes", SelectionList).focus()
 

@@ -9,6 +9,7 @@ VM had (its sources lists and apt's lists) is kept in a tar and put back afterwa
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import shlex
@@ -70,7 +71,7 @@ def serve(lab: Lab, n: int, folder: Path) -> None:
         for f in sorted(folder.iterdir()):
             tar.add(f, arcname=f.name)
     lab.ssh(n, f"test -e {KEPT} || tar -cpf {KEPT} {APT_KEPT} 2>/dev/null; rm -rf {REPO} && mkdir -p {REPO} && "
-               f"base64 -d | tar -x -C {REPO}", input=_b64(buf.getvalue()), timeout=120)
+               f"base64 -d | tar -x -C {REPO}", input=base64.b64encode(buf.getvalue()).decode(), timeout=120)
     source = f"deb [trusted=yes] file:{REPO} ./"
     lab.ssh(n, "rm -f /etc/apt/sources.list /etc/apt/sources.list.d/* && "
                f"echo {shlex.quote(source)} > /etc/apt/sources.list.d/ha-wizard-lab.list && "
@@ -96,8 +97,3 @@ def unserve(lab: Lab, n: int, packages: tuple[str, ...] = APACHE) -> None:
                f"rm -rf /etc/apt/sources.list.d/* /var/lib/apt/lists {REPO} && tar -xpf {KEPT} -C / && rm -f {KEPT}",
             timeout=600)
 
-
-def _b64(data: bytes) -> str:
-    import base64
-
-    return base64.b64encode(data).decode()
