@@ -115,6 +115,16 @@ def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> No
     pane.keys("Escape")
     pane.wait("Step 8 of 11: Review")
 
+    # on through the last screens as a dry run has them: Run lists what would run; with nothing set up
+    # there is nothing to drill, so Done comes next and says how to replay the answers; Escape walks back
+    pane.keys("C-n")
+    pane.wait("Step 9 of 11: Run", "DRY RUN: nothing was changed")
+    pane.keys("C-n")
+    screen = pane.wait("Step 11 of 11: Done", "Dry run finished: nothing was changed", "ha-wizard apply --answers")
+    assert len(screen.splitlines()) <= 24 and max(len(ln) for ln in screen.splitlines()) <= 80
+    pane.keys("Escape")  # a dry run never reached a drill: back to Run
+    pane.wait("Step 9 of 11: Run")
+
     # quit half-way: nothing was run, so no journal yet
     pane.keys("C-q")
     pane.wait("Quit ha-wizard?", "is kept")
