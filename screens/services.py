@@ -37,6 +37,7 @@ class ServicesScreen(WizardScreen):
         yield Static(line("Tick the services to move; space ticks, the highlighted one is shown below.",
                           "$text-muted"))
         yield SelectionList[str](id="recipes")
+        yield Static(id="chosen")  # the ticks in words: a monochrome terminal shows every box alike
         yield Static(id="svc-status")
         yield Static(id="detail")
 
@@ -104,6 +105,9 @@ class ServicesScreen(WizardScreen):
     def show_detail(self) -> None:
         table = self.st.fresh("services")
         box = self.query_one("#recipes", SelectionList)
+        picked = [str(v) for v in box.selected]
+        self.say("#chosen", f"Chosen: {', '.join(picked)}" if picked else "Chosen: none (Heartbeat then moves the "
+                 "disk and the address only)", "bold" if picked else "$text-muted")
         if table is None or box.highlighted is None:
             self.say("#detail", "")
             return

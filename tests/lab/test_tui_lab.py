@@ -349,7 +349,16 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
               "(installed by the plan on alpha and bravo)", "the plan installs apache2 first (install@alpha)",
               timeout=300, bad=(*gone, "services not read"))
     pane.snap("services")
-    pane.keys("Space")
+    # tick it and read the tick back in words (a key pressed while the list is still being filled can be
+    # lost: then once more)
+    for attempt in (1, 2):
+        pane.keys("Space")
+        try:
+            pane.wait("Chosen: apache2", timeout=30, bad=gone)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     pane.snap("services-ticked")
     pane.keys("C-n")
     pane.wait("Step 7 of 11: Heartbeat timing", "recommended: keepalive 1", timeout=120, bad=gone)

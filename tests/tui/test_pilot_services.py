@@ -53,6 +53,7 @@ async def test_ticking_edits_the_answers_and_too_much_data_is_flagged(make_app) 
         await pilot.press("down", "space")  # postgresql: 39 MiB more, on a disk with room for 29
         await until(pilot, lambda: "too little space" in screen_text(app))
         assert "the chosen services hold 40.5 MiB, the replicated disk has about 29.3 MiB" in screen_text(app)
+        assert "Chosen: sendmail, apache2, postgresql" in screen_text(app)  # in words, not only in colour
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.screen.NAME == "heartbeat" and app.screen.ready)
         assert app.st.raw["recipes"]["enabled"] == ["sendmail", "apache2", "postgresql"]
