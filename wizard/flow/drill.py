@@ -33,9 +33,10 @@ def drbd_family_of(*executors: Executor) -> str:
                       "pair is not set up; run `ha-wizard apply` first")
 
 
-def connect(spec: Spec, options: Options, purpose: str = "the drill") -> tuple[str, dict[str, Executor]]:
-    """(this node's name, {node: executor}): local for this node, SSH to the other. ``purpose`` names what
-    needs them in the sentence for a machine that is neither node."""
+def connect(spec: Spec, options: Options, purpose: str = "the drill", *,
+            peer: bool = True) -> tuple[str, dict[str, Executor]]:
+    """(this node's name, {node: executor}): local for this node, SSH to the other (``peer=False``: this node
+    only). ``purpose`` names what needs them in the sentence for a machine that is neither node."""
     local = LocalExecutor("this machine")
     here = local.probe(["uname", "-n"]).out.strip()
     names = [n.name for n in spec.nodes]
@@ -43,6 +44,8 @@ def connect(spec: Spec, options: Options, purpose: str = "the drill") -> tuple[s
         raise WizardError(f"this machine is '{here}', not one of the answers' nodes ({', '.join(names)}): run "
                           f"{purpose} on one of them")
     local.node = here
+    if not peer:
+        return here, {here: local}
     other = next(n for n in spec.nodes if n.name != here)
     remote = SshExecutor(other.name, other.ssh or other.address, user=other.ssh_user, port=other.ssh_port,
                          known_hosts=options.known_hosts, identity=options.identity,

@@ -7,6 +7,7 @@ most once a second. The executors are wrapped in dry-run ones: whatever happens,
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from wizard.core.answers import load_answers
 from wizard.core.conditions import Conditions
 from wizard.core.plan import PlanContext
 from wizard.core.secrets import Secrets
-from wizard.errors import WizardError
+from wizard.errors import UnreachableError, WizardError
 from wizard.executors.base import Executor
 from wizard.executors.dryrun import DryRunExecutor
 from wizard.executors.result import Result
@@ -97,12 +98,42 @@ def watched_of(answers: str | Path) -> Watched:
                    spec.service.vip, spec.master, tuple(health_checks(ctx)))
 
 
+class _PeerWhenUp:
+    """The other node's SSH connection, opened at once as before, or, when it cannot be opened, again at each
+    probe: a watch started while the peer is down (right after a power cut) shows this node, the peer as not
+    reachable, and the peer again once it is back. Still one connection while it stays up."""
+
+    def __init__(self, node: str, label: str, open_it: Callable[[], Executor]) -> None:
+        self.node, self.label, self._open = node, label, open_it
+        self._ex: Executor | None = None
+        with contextlib.suppress(UnreachableError):
+            self._ex = open_it()
+
+    def probe(self, argv: tuple[str, ...] | list[str], *, timeout: float = 30.0) -> Result:
+        if self._ex is None:
+            self._ex = self._open()  # UnreachableError, a WizardError: shown, tried again next refresh
+        return self._ex.probe(argv, timeout=timeout)
+
+    def close(self) -> None:
+        if self._ex is not None:
+            self._ex.close()
+
+
 def open_watch(answers: str | Path, options: Options) -> PairWatch:
-    """This node (local) and the other one (one SSH connection), from the answers of a set-up pair."""
+    """This node (local) and the other one (one SSH connection, opened when it answers), from the answers of
+    a set-up pair."""
     spec, _ = load_answers(answers)
     if spec.demo:
         raise WizardError("these answers are the tutorial's demo (demo = true): a watch needs your real servers")
-    _, executors = connect(spec, options, "`ha-wizard status --watch`")
+    here, mine = connect(spec, options, "`ha-wizard status --watch`", peer=False)
+    other = next(n for n in spec.nodes if n.name != here)
+
+    def open_peer() -> Executor:
+        return connect(spec, options, "`ha-wizard status --watch`")[1][other.name]
+
+    local = mine[here]
+    peer = _PeerWhenUp(other.name, f"{other.ssh_user}@{other.ssh or other.address}", open_peer)
+    executors: dict[str, Executor] = {here: local, other.name: peer}  # type: ignore[dict-item]
     ordered: dict[str, Executor] = {n.name: DryRunExecutor(n.name, executors[n.name]) for n in spec.nodes}
     return PairWatch(ordered, watched_of(answers))
 

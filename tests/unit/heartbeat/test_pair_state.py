@@ -247,3 +247,34 @@ def test_a_hung_node_does_not_freeze_the_other(monkeypatch: pytest.MonkeyPatch) 
         assert pw.read().nodes[0].role == "Primary"
     finally:
         hung.release.set()
+
+
+def test_a_watch_opened_while_the_peer_is_down_shows_this_node_and_picks_the_peer_up() -> None:
+    """Right after a power cut the survivor's status view still shows what it holds: the peer's connection
+    fails to open (shown as not reachable) and is tried again at the next refresh, until it answers."""
+    from wizard.errors import UnreachableError
+    from wizard.executors.dryrun import DryRunExecutor
+    from wizard.flow.watch import _PeerWhenUp
+
+    tries: list[int] = []
+    later = Canned("node2", STANDBY)
+
+    def open_peer() -> Canned:
+        tries.append(1)
+        if len(tries) <= 2:
+            raise UnreachableError("cannot reach node2 at root@10.99.0.2 over SSH (ssh: connect to host "
+                                   "10.99.0.2 port 22: No route to host): check the address")
+        return later
+
+    peer = _PeerWhenUp("node2", "root@10.99.0.2", open_peer)  # type: ignore[arg-type]
+    pw = PairWatch({"node1": Canned("node1", ACTIVE), "node2": DryRunExecutor("node2", peer)}, W)  # type: ignore[dict-item]
+    assert len(tries) == 1  # tried when the watch opened
+    first = pw.read()
+    assert first.serving == ["node1"]
+    down = next(n for n in first.nodes if n.node == "node2")
+    assert down.error.startswith("cannot reach node2 at root@10.99.0.2 over SSH") and "check" not in down.error
+    assert len(tries) == 2  # and again at this refresh's probe, which failed the same way
+    second = pw.read()
+    assert len(tries) == 3 and not next(n for n in second.nodes if n.node == "node2").error
+    pw.close()
+    assert later.closed
