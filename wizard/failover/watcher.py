@@ -31,14 +31,32 @@ log_lines = []
 lock = threading.Lock()
 plock = threading.Lock()
 
+def go_event():
+    # A drill's own event is the "go" file, touched on this node just before the hand-over starts: its mtime,
+    # moved onto the monotonic clock, is the event's time. Not the moment a loop first noticed the file: under
+    # load the stack's first log line can be read before that, and would count as before the event.
+    with lock:
+        if event["t"] is None and cfg.get("go"):
+            try:
+                age = max(0.0, time.time() - os.stat(cfg["go"]).st_mtime)
+            except OSError:
+                return None
+            event["t"] = max(t_arm, now() - age)
+        return event["t"]
+
+def event_now():
+    if cfg.get("go"):
+        return go_event()
+    with lock:
+        return seen["t"]
+
 def progress(phase, t):
     # one JSON line per phase as it is first seen, appended (the wizard polls it over its SSH connection);
     # "event" is the event's time as known at that moment: the "go" file, or the serving node's last sign
     # of life (stable once it is dead), so the wizard shows seconds after the event at once
     if not cfg.get("progress"):
         return
-    with lock:
-        ev = event["t"] if cfg.get("go") else seen["t"]
+    ev = event_now()
     if ev is None or t < ev - 0.5:
         return
     with plock, open(cfg["progress"], "a") as f:
@@ -50,6 +68,14 @@ def save(path, data):
         json.dump(data, f)
         f.flush(); os.fsync(f.fileno())
     os.replace(tmp, path)
+
+# The log is opened at its end before the state file says the watcher is ready: a line written right after
+# arming (a graceful hand-over starts at once) must not fall before the tail thread's first look.
+try:
+    logf = open(cfg["log"], errors="replace")
+    logf.seek(0, 2)
+except OSError:
+    logf = None
 
 srv = socket.socket(socket.AF_INET6 if ":" in cfg["listen"] else socket.AF_INET)
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -86,10 +112,14 @@ def pinger():
                 seen["t"] = now()
 
 def tail():
-    try:
-        f = open(cfg["log"], errors="replace")
-        f.seek(0, 2)
-    except OSError:
+    f = logf
+    while f is None and cfg.get("log"):  # no log yet: every line of the one created after arming is new
+        time.sleep(0.2)
+        try:
+            f = open(cfg["log"], errors="replace")
+        except OSError:
+            pass
+    if f is None:
         return
     part = ""
     detected = False
@@ -102,12 +132,7 @@ def tail():
             with lock:
                 log_lines.extend((t, ln) for ln in lines if ln.strip())
             if not detected and cfg.get("detect") and any(re.search(cfg["detect"], ln) for ln in lines):
-                for _ in range(20):  # the line can beat the main loop's look at the "go" file by a sample
-                    with lock:
-                        ev = event["t"] if cfg.get("go") else seen["t"]
-                    if ev is not None or not (cfg.get("go") and os.path.exists(cfg["go"])):
-                        break
-                    time.sleep(0.05)
+                ev = event_now()
                 if ev is not None and t >= ev - 0.5:
                     detected = True
                     progress("detection", t)
@@ -150,10 +175,8 @@ ok_svc = {}
 t_event = None
 deadline = t_arm + cfg["timeout"]
 while now() < deadline:
-    if t_event is None and cfg.get("go") and os.path.exists(cfg["go"]):
-        t_event = now()
-        with lock:
-            event["t"] = t_event
+    if t_event is None and cfg.get("go"):
+        t_event = go_event()
     for name, test in (("promote", lambda: role() == "Primary"), ("mount", mounted), ("ip", vip_here)):
         if name not in first and test():
             first[name] = now()
