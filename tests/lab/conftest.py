@@ -23,7 +23,15 @@ from wizard.lab import Lab, LabError
 from wizard.lab.common import record_timing
 from wizard.lab.owner import LabBusy
 
-from .wizard_on_node import LOG, Wheelhouse, build_wheelhouse, ensure_wizard, restore_and_forget, snapshot
+from .wizard_on_node import (
+    LOG,
+    Wheelhouse,
+    build_wheelhouse,
+    ensure_wizard,
+    lab_tests_follow,
+    restore_and_forget,
+    snapshot,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -97,14 +105,16 @@ def lab() -> Iterator[Lab]:
 
 
 @pytest.fixture(scope="module")
-def restored_lab(lab: Lab) -> Iterator[Lab]:
+def restored_lab(lab: Lab, request: pytest.FixtureRequest) -> Iterator[Lab]:
     """The shared pair for one module: the image's own files saved first, put back at the end and the
-    wizard taken off the nodes, so the next module starts from the image's state."""
+    wizard taken off the nodes, so the next module starts from the image's state (not after the session's
+    last module: its VMs and their disks are dropped right after)."""
     snapshot(lab)
     try:
         yield lab
     finally:
-        restore_and_forget(lab)
+        if lab_tests_follow(request):
+            restore_and_forget(lab)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -95,7 +95,7 @@ def wait_until(what: str, fn: Callable[[], str], timeout: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[..., None]) -> Iterator[Lab]:
+def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[..., None]) -> Lab:
     """Scenario 1: blank disks, a headless apply; Heartbeat runs and node1 holds everything."""
     lab = restored_lab
     ensure_wizard(lab, wheelhouse)
@@ -110,8 +110,7 @@ def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[...,
     lab_timing("apply_with_heartbeat_secs", time.monotonic() - t0)
     assert "not implemented" not in summary_line(out), summary_line(out)
     lab.fingerprint = fp  # type: ignore[attr-defined]
-    yield lab
-    clean_pair(lab)
+    return lab  # put back by restored_lab (clean_pair), when another module follows
 
 
 def drill(lab: Lab, args: str, timeout: float = 600) -> str:

@@ -40,6 +40,7 @@ from .wizard_on_node import (
     ensure_wizard,
     journal,
     kill_when,
+    lab_tests_follow,
     on_both,
     plan_json,
     run_wizard,
@@ -138,11 +139,12 @@ def state(c: Cluster, n: int) -> State:
 
 
 def teardown(c: Cluster) -> None:
-    """Back to the image's state whatever happened: services off at boot and stopped, every moved folder a
-    local folder again (a link replaced by its kept original), ha-wizard's files gone."""
+    """Back to the image's state whatever happened: services stopped, every moved folder a local folder again
+    (a link replaced by its kept original), ha-wizard's files gone, this module's data dropped; the boot
+    state (Heartbeat, DRBD and the services off) is clean_pair's, run by restored_lab right after."""
     restore = " ".join([*ALL_MOVED, "/usr/sbin/sendmail"])
     script = (
-        "systemctl disable --now heartbeat >/dev/null 2>&1; "
+        "systemctl stop heartbeat; "
         "runuser -u postgres -- psql -qc 'DROP TABLE IF EXISTS ha' 2>/dev/null; "
         f"systemctl stop {UNITS} 2>/dev/null; ip addr del {VIP}/24 dev eth1 2>/dev/null; "
         "umount /replicated 2>/dev/null; "
@@ -151,13 +153,17 @@ def teardown(c: Cluster) -> None:
         "done; rm -rf /replicated/usr /usr/local/sbin/ha-wizard-services /usr/local/sbin/ha-wizard-relay "
         "/etc/ha-wizard; "
         "rm -f /var/www/html/ha.html /var/spool/mqueue/[dqx]f*; "
-        f"systemctl disable {UNITS} >/dev/null 2>&1; rm -f /root/services.toml /root/svc-*.log /root/sink.log; true"
+        "rm -f /root/services.toml /root/svc-*.log /root/sink.log; true"
     )
+    # the standby's Heartbeat first: it would take over what the other releases
+    on_both(lambda n: c.lab.ssh(n, f"ip -o addr | grep -q 'inet {VIP}/' || systemctl stop heartbeat", check=False,
+                                timeout=300))
     on_both(lambda n: c.lab.ssh(n, script, check=False, timeout=300))
 
 
 @pytest.fixture(scope="module")
-def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[..., None]) -> Iterator[Cluster]:
+def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[..., None],
+            request: pytest.FixtureRequest) -> Iterator[Cluster]:
     """Blank disks and the image's files (``clean_pair``), this checkout's wizard on node1, and the three
     services enabled and running on both nodes as Debian installs them, with a page only node1 has."""
     lab = restored_lab
@@ -178,7 +184,8 @@ def cluster(restored_lab: Lab, wheelhouse: Wheelhouse, lab_timing: Callable[...,
     try:
         yield c
     finally:
-        teardown(c)
+        if lab_tests_follow(request):
+            teardown(c)
 
 
 # -------------------------------------------------------------------------------------------- scenarios

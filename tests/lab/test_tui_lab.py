@@ -50,6 +50,7 @@ from .wizard_on_node import (
     clean_pair,
     drbd_line,
     journal,
+    lab_tests_follow,
     mounts,
     on_both,
 )
@@ -153,9 +154,9 @@ class Pane:
 
 
 @pytest.fixture(scope="module")
-def tui_lab(restored_lab: Lab) -> Iterator[Lab]:
+def tui_lab(restored_lab: Lab, request: pytest.FixtureRequest) -> Iterator[Lab]:
     """The pair renamed alpha/bravo, its link shaped, bravo without alpha's key but with a root password
-    (``lab.password``); all undone at the end for the next modules."""
+    (``lab.password``); all undone at the end when another module follows."""
     lab = restored_lab
     lab.rename(NAMES)
     try:
@@ -176,19 +177,27 @@ def tui_lab(restored_lab: Lab) -> Iterator[Lab]:
         on_both(lambda n: (local_repo.purge(lab, n), local_repo.serve(lab, n, repo)))
         yield lab
     finally:
-        try:
-            if not lab.is_running(2):  # the hard drill cut it and the test ended before booting it again
-                lab.restart(2)
-            for n in (1, 2):
-                if lab.is_running(n):
-                    lab.ssh(n, UNSHAPE, check=False, timeout=60)
-            if lab.is_running(2):
-                lab.ssh(2, KEY_BACK, check=False, timeout=60)
-                ssh_back(lab, 2)
-            clean_pair(lab)  # under the names the pair was set up with (drbdadm finds its `on` sections)
-            on_both(lambda n: local_repo.unserve(lab, n))
-        finally:
+        if lab_tests_follow(request):
+            undo_tui_lab(lab)
+        else:  # the session's VMs go right after: only the names are reset (the lab's state file keeps them)
             lab.rename(None)
+
+
+def undo_tui_lab(lab: Lab) -> None:
+    """Names, link, key and repository back, the pair cleaned, for the next module."""
+    try:
+        if not lab.is_running(2):  # the hard drill cut it and the test ended before booting it again
+            lab.restart(2)
+        for n in (1, 2):
+            if lab.is_running(n):
+                lab.ssh(n, UNSHAPE, check=False, timeout=60)
+        if lab.is_running(2):
+            lab.ssh(2, KEY_BACK, check=False, timeout=60)
+            ssh_back(lab, 2)
+        clean_pair(lab)  # under the names the pair was set up with (drbdadm finds its `on` sections)
+        on_both(lambda n: local_repo.unserve(lab, n))
+    finally:
+        lab.rename(None)
 
 
 def ssh_back(lab: Lab, n: int, timeout: float = 60) -> None:

@@ -19,7 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
+
 from wizard.lab import Lab
+from wizard.lab.common import record_timing
 from wizard.lab.install import (  # noqa: F401 (the lab modules import these from here)
     GUEST_WHEELHOUSE,
     VENV,
@@ -271,14 +274,27 @@ def snapshot(lab: Lab) -> None:
 MOVED_PATHS = ("/etc/mail", "/var/mail", "/var/spool/mqueue", "/var/spool/mqueue-client", "/etc/apache2",
                "/var/www", "/etc/postgresql/15/main", "/var/lib/postgresql/15/main", "/usr/sbin/sendmail")
 SERVICE_UNITS = "sendmail.service apache2.service postgresql.service"
+# The image's boot state: Heartbeat, DRBD and the services all off (an apply enables the first two and
+# disables, sometimes masks, the services). `systemctl is-enabled` is asked first and only what differs is
+# changed, with one daemon-reload: under emulation every disable/unmask costs ~12 s (systemd-sysv-install's
+# update-rc.d, then a reload) even when there is nothing to change, and a clean ran 5 of them on each node.
+BOOT_OFF = (
+    "PATH=$PATH:/usr/sbin:/sbin; masked=; enabled=; "
+    f"for u in heartbeat.service drbd.service {SERVICE_UNITS}; do case $(systemctl is-enabled $u 2>/dev/null) in "
+    "masked*) masked=\"$masked $u\";; disabled|static|'') ;; *) enabled=\"$enabled $u\";; esac; done; "
+    "if [ -n \"$masked\" ]; then systemctl unmask --no-reload $masked || exit 1; fi; "
+    "[ -z \"$masked$enabled\" ] && exit 0; systemctl disable --no-reload $masked $enabled >/dev/null 2>&1; "
+    "systemctl daemon-reload; "
+    "for u in $masked $enabled; do case $(systemctl is-enabled $u 2>/dev/null) in "
+    "disabled|static|'') ;; *) echo \"$u is still $(systemctl is-enabled $u) at boot\" >&2; exit 1;; esac; done"
+)
 # A link of ours with its kept original is replaced by that original again; the helper, the relay and their
-# files go. The image keeps the services off at boot.
+# files go.
 RESTORE_MOVED = (
     f"for p in {' '.join(MOVED_PATHS)}; do o=$p.ha-wizard-orig; "
     "if [ -L \"$p\" ] && { [ -e \"$o\" ] || [ -L \"$o\" ]; }; then rm -f \"$p\" && mv \"$o\" \"$p\"; fi; "
     "rm -rf \"$o\" \"$p.ha-wizard-copied\"; done; "
-    "rm -rf /usr/local/sbin/ha-wizard-services /usr/local/sbin/ha-wizard-relay /etc/ha-wizard; "
-    f"systemctl unmask {SERVICE_UNITS} >/dev/null 2>&1; systemctl disable {SERVICE_UNITS} >/dev/null 2>&1; true"
+    "rm -rf /usr/local/sbin/ha-wizard-services /usr/local/sbin/ha-wizard-relay /etc/ha-wizard"
 )
 
 
@@ -292,16 +308,40 @@ def clean_pair(lab: Lab, *, pids: list[int] | None = None) -> None:
                    "kill -9 $p; done; true", timeout=60)
 
     def clean(n: int) -> None:
+        t = [time.monotonic()]
         # Heartbeat and DRBD as the image has them: off at boot (an apply enables both), the services stopped
-        lab.ssh(n, f"systemctl disable --now heartbeat drbd >/dev/null 2>&1; systemctl stop {SERVICE_UNITS}; "
+        # Heartbeat first (releasing what it holds), then whatever an apply or a test left running
+        lab.ssh(n, f"systemctl stop heartbeat.service; systemctl stop drbd.service {SERVICE_UNITS}; "
                    "ip addr del 10.99.0.100/24 dev eth1 2>/dev/null; true", timeout=180)
-        lab.ssh(n, RESTORE_MOVED, timeout=180)
+        t.append(time.monotonic())
+        lab.ssh(n, f"{RESTORE_MOVED}; {BOOT_OFF}", timeout=180)
+        t.append(time.monotonic())
         lab.reset_data_disk(n)  # umount /replicated, drbdadm down all, rmmod, wipe + zero /dev/vdb1
+        t.append(time.monotonic())
         lab.ssh(n, f"rm -rf {JOURNAL_DIR} /var/lib/drbd/ha-wizard-* {RENDERED} /root/.ssh/known_hosts "
                    f"/etc/*.ha-wizard-*.bak; rm -rf {' '.join(SAVED)} && tar -xpf {SNAPSHOT} -C / || exit 1; "
                    "rmdir /replicated 2>/dev/null; test ! -e /etc/drbd.d/r0.res", timeout=120)
+        t.append(time.monotonic())
+        secs = [round(b - a, 1) for a, b in zip(t, t[1:], strict=False)]
+        parts = dict(zip(("stop", "links_boot", "disk", "files"), secs, strict=True))
+        record_timing(lab.lab_dir, "clean_pair_node_secs", t[-1] - t[0], node=n, **parts)
 
+    # The standby's Heartbeat first: stopped on the node holding the resources while its peer still runs,
+    # it would hand them over (a takeover, then a second release) instead of only releasing them.
+    on_both(lambda n: lab.ssh(n, "ip -o addr | grep -q 'inet 10.99.0.100/' || systemctl stop heartbeat.service",
+                              check=False, timeout=180))
     on_both(clean)
+
+
+def lab_tests_follow(request: pytest.FixtureRequest) -> bool:
+    """Whether a lab test of another module runs after this module in this session. The session's VMs are
+    stopped and their disks dropped at its end, so the last module's putting things back for a next one
+    (a minute or two of systemctl and disk work under emulation) would be for nobody."""
+    if request.session.shouldstop or request.session.shouldfail:
+        return False
+    items = request.session.items
+    mine = [i for i, item in enumerate(items) if item.path == request.path]
+    return any(item.get_closest_marker("lab") for item in items[max(mine, default=len(items)) + 1:])
 
 
 def restore_and_forget(lab: Lab) -> None:
