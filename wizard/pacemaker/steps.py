@@ -11,12 +11,12 @@ emulation in the lab reference: the timeouts are generous.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
 
 from wizard.core.actions import Check, Run, Step, WaitFor
 from wizard.core.conditions import checksum_checks, verify_written
 from wizard.core.plan import PlanContext
 from wizard.core.spec import Spec
+from wizard.core.verify import NodeState, ServiceChecks, active_step, standby_step
 from wizard.errors import WizardError
 from wizard.heartbeat.boot import RELEASE, handover
 from wizard.pacemaker import render
@@ -29,8 +29,6 @@ ACQUIRE_S = 600.0  # the promote (it may wait for DRBD's peer timeout), the moun
 # Written on a node once Debian's default CIB was cleared for this pair: proves the step done on resume.
 FRESH_MARK = "/var/lib/pacemaker/ha-wizard-fresh-cib"
 CIB_DIR = "/var/lib/pacemaker/cib"
-
-ServiceChecks = Sequence[tuple[str, Check]]  # (service name, read-only check that it answers)
 
 # corosync -t on the node itself, before anything is written: stdin holds the key (one line), then the file.
 # The key goes to a private temp file (never argv); the check's own log stays in that folder.
@@ -204,32 +202,21 @@ def probe(ctx: PlanContext) -> tuple[str, ...]:
 def verify_active_step(ctx: PlanContext, services: ServiceChecks = ()) -> Step:
     """The master holds DRBD Promoted (Primary), the mount, the address and the services."""
     s = ctx.spec
-    waits = [WaitFor(probe(ctx), "pcmk-active", _active_args(ctx), timeout=ACQUIRE_S, interval=2,
-                     what=f"{s.master} Promoted, {s.storage.mount_point}, {s.service.vip}, the group started")]
-    waits += [WaitFor(c.probe, c.until, c.args, timeout=60, interval=1, what=f"{name} answering")
-              for name, c in services]
-    return Step(
-        id=f"pacemaker-active@{s.master}", kind="pacemaker-verify",
-        title=f"{s.master} holds the disk, the address and the services", host=s.master,
-        actions=tuple(waits),
-        checks=(Check(probe(ctx), "pcmk-active", _active_args(ctx)), *(c for _, c in services)),
-        why="Read from the node itself (DRBD role, /proc/mounts, `ip -o addr`, each service's own answer) and "
-            "from crm_mon (DRBD Promoted, the group started here).",
-    )
+    state = NodeState(probe(ctx), "pcmk-active", _active_args(ctx), ACQUIRE_S, f"{s.master} Promoted, "
+                      f"{s.storage.mount_point}, {s.service.vip}, the group started", interval=2)
+    why = ("Read from the node itself (DRBD role, /proc/mounts, `ip -o addr`, each service's own answer) and "
+           "from crm_mon (DRBD Promoted, the group started here).")
+    return active_step("pacemaker", s.master, state, why, services)
 
 
 def verify_standby_step(ctx: PlanContext) -> Step:
     s = ctx.spec
     p = s.peer_node.name
-    return Step(
-        id=f"pacemaker-standby@{p}", kind="pacemaker-verify", title=f"{p} stands by (Unpromoted, nothing held)",
-        host=p,
-        actions=(WaitFor(probe(ctx), "pcmk-standby", _standby_args(ctx), timeout=120, interval=2,
-                         what=f"{p} Unpromoted, nothing mounted, no {s.service.vip}"),),
-        checks=(Check(probe(ctx), "pcmk-standby", _standby_args(ctx)),),
-        why=f"The peer holds nothing until {s.master} fails or is put in standby: DRBD Unpromoted (Secondary), "
-            f"nothing on {s.storage.mount_point}, no {s.service.vip}, and crm_mon agrees.",
-    )
+    state = NodeState(probe(ctx), "pcmk-standby", _standby_args(ctx), 120,
+                      f"{p} Unpromoted, nothing mounted, no {s.service.vip}", interval=2)
+    return standby_step("pacemaker", p, "Unpromoted", state, f"The peer holds nothing until {s.master} fails or is put "
+                        f"in standby: DRBD Unpromoted (Secondary), nothing on {s.storage.mount_point}, no "
+                        f"{s.service.vip}, and crm_mon agrees.")
 
 
 def pacemaker_steps(ctx: PlanContext, services: ServiceChecks = ()) -> list[Step]:

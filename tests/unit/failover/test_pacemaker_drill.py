@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers.golden import context
+from helpers.node_text import PRIMARY, SECONDARY
 
 from wizard.executors.result import Result
 from wizard.failover.drill import Drill
@@ -22,8 +23,6 @@ from wizard.pacemaker import drill
 
 SPEC = context("lab-pacemaker", "8.4").spec
 CRM = Path(__file__).resolve().parents[2] / "data" / "crm_mon"
-PRIMARY = "version: 8.4.11\n 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n"
-SECONDARY = "version: 8.4.11\n 0: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n"
 
 # As Pacemaker 2.1.5 and Corosync 3.1.7 write them (Pacemaker's own CTS waits for "Node %s state is now lost")
 LOST = ("Dec 01 10:00:07.512 node2 pacemaker-controld  [812] (crm_update_peer_state_iter) 	notice: Node node1 "

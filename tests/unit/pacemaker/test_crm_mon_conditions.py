@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.node_text import BARE, MOUNTED, NO_VIP, PRIMARY, SECONDARY, VIP
 
 from wizard.executors.result import Result
 from wizard.flow import registry
@@ -13,13 +14,6 @@ from wizard.pacemaker.conditions import pcmk_active, pcmk_cib_loaded, pcmk_onlin
 from wizard.pacemaker.crm_mon import read_crm_mon
 
 CRM = Path(__file__).resolve().parents[2] / "data" / "crm_mon"
-PRIMARY = "version: 8.4.11\n 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n"
-SECONDARY = "version: 8.4.11\n 0: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n"
-MOUNTED = "/dev/vda / ext4 rw 0 0\n/dev/drbd0 /replicated ext4 rw,relatime 0 0\n"
-BARE = "/dev/vda / ext4 rw 0 0\n"
-VIP = "3: eth1    inet 10.99.0.1/24 brd 10.99.0.255 scope global eth1\n" \
-      "3: eth1    inet 10.99.0.100/24 brd 10.99.0.255 scope global secondary eth1\n"
-NO_VIP = "3: eth1    inet 10.99.0.2/24 brd 10.99.0.255 scope global eth1\n"
 ACTIVE = ("cl_drbd_r0", "0", "/dev/drbd0", "/replicated", "10.99.0.100")
 STANDBY = ("cl_drbd_r0", "0", "/replicated", "10.99.0.100")
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from helpers.node_text import PRIMARY, SECONDARY
+
 from wizard.cli.commands.status import _crm_state
 from wizard.executors.result import Result
 from wizard.flow import registry
@@ -15,8 +17,6 @@ from wizard.heartbeat.pair_state import Watched, node_state, pair_probe, pair_st
 CRM = Path(__file__).resolve().parents[2] / "data" / "crm_mon"
 LAB = Path(__file__).resolve().parents[2] / "data" / "answers" / "lab-pacemaker.toml"
 W = Watched("r0", 0, "/dev/drbd0", "/replicated", "10.99.0.100", "node1", (), "pacemaker", "cl_drbd_r0")
-PRIMARY = "version: 8.4.11\n 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n"
-SECONDARY = "version: 8.4.11\n 0: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n"
 CONDITIONS = registry.conditions()
 
 
