@@ -165,3 +165,14 @@ def test_verify_steps_read_the_node_and_crm_mon() -> None:
     standby = steps.verify_standby_step(LAB)
     assert standby.host == "node2" and standby.checks[0].until == "pcmk-standby"
     assert standby.checks[0].args == ("cl_drbd_r0", "0", "/replicated", "10.99.0.100")
+
+
+def test_every_wait_and_check_of_the_plan_names_a_registered_condition() -> None:
+    from wizard.flow.registry import conditions
+    from wizard.flow.tutorial import build_plan
+
+    known = set(conditions().names())
+    used = {a.until for s in build_plan(LAB) for a in s.actions if isinstance(a, WaitFor)}
+    used |= {c.until for s in build_plan(LAB) for c in s.checks}
+    assert {"pcmk-online", "pcmk-cib-loaded", "pcmk-active", "pcmk-standby"} <= used
+    assert used <= known, used - known
