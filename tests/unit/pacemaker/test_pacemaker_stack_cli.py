@@ -65,7 +65,9 @@ def test_plan_json_lists_the_pacemaker_steps(tmp_path: Path) -> None:
 
     r = _cli("plan", "--offline", "--format", "json", "--answers", str(LAB), "--journal-dir", str(tmp_path / "j"))
     assert r.returncode == 0, r.stderr
-    text = json.dumps(json.loads(r.stdout))
+    plan = json.loads(r.stdout)
+    assert plan["stack"] == "pacemaker" and plan["stack_source"] == "cluster.stack in the answers"
+    text = json.dumps(plan)
     assert "cib-load@node1" in text and "pacemaker-active@node1" in text and "heartbeat-start" not in text
 
 
