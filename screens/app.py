@@ -29,7 +29,7 @@ FLOW: list[tuple[str, str, str, str]] = [
     ("hosts", "screens.hosts", "HostsScreen", "Hosts"),
     ("drbd", "screens.drbd", "DrbdScreen", "DRBD tuning"),
     ("services", "screens.services", "ServicesScreen", "Services"),
-    ("heartbeat", "screens.heartbeat", "HeartbeatScreen", "Heartbeat timing"),
+    ("heartbeat", "screens.heartbeat", "HeartbeatScreen", "Cluster manager"),
     ("review", "screens.review", "ReviewScreen", "Review"),
     ("run", "screens.run", "RunScreen", "Run"),
     ("failover", "screens.failover", "FailoverScreen", "Failover test"),

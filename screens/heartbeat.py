@@ -1,8 +1,9 @@
-"""Heartbeat: the timing profile and the media, each explained."""
+"""Cluster manager: which stack (Heartbeat, Pacemaker + Corosync, or auto), then the timing profile and Heartbeat's
+media and agents, each explained. Thin: it edits the answers; the plan and the checks are the core's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -12,6 +13,15 @@ from screens.base import WizardScreen
 from screens.looks import line
 from screens.state import as_int
 
+STACKS = [("heartbeat: the tutorial's stack", "heartbeat"), ("pacemaker: Pacemaker + Corosync", "pacemaker"),
+          ("auto: the one the nodes can get", "auto")]
+STACK_WHY = {
+    "heartbeat": "Heartbeat starts the disk, the address and the services on the other server when the master "
+                 "dies. The tutorial's; unmaintained for ten years.",
+    "pacemaker": "Its successor: watches every resource and can power off a hung node (STONITH). Planned in full; "
+                 "set up once the lab has proved it. Media and agents are Heartbeat's.",
+    "auto": "Heartbeat when both nodes have it or can install it, else Pacemaker; the plan says which, and why.",
+}
 PROFILES = [
     ("recommended: keepalive 1, warntime 4, deadtime 8, initdead 30", "recommended"),
     ("tutorial: keepalive 2, deadtime 120, initdead 120", "tutorial"),
@@ -36,6 +46,9 @@ VALUES = {"recommended": (1, 4, 8, 30), "tutorial": (2, 60, 120, 120)}
 class HeartbeatScreen(WizardScreen):
     NAME = "heartbeat"
     HELP = (
+        "Cluster manager: Heartbeat is the tutorial's; Pacemaker + Corosync is its successor (docs/pacemaker.md "
+        "compares them). Both get the same answers and the same timing: Corosync's token is derived from the "
+        "deadtime below.\n\n"
         "Tutorial Listing 3 (/etc/ha.d/ha.cf): keepalive is how often the servers greet each other; "
         "deadtime how long silence lasts before the slave takes over; initdead the same right after boot; "
         "warntime when a late heartbeat is logged. Too low gives false failovers, too high a long outage.\n\n"
@@ -49,7 +62,9 @@ class HeartbeatScreen(WizardScreen):
     )
 
     def body(self) -> Iterable[Widget]:
-        yield Static(line("Heartbeat timing and media (ha.cf)", "bold"), classes="title")
+        yield Static(line("Cluster manager, its timing and media", "bold"), classes="title")
+        yield from self.field("Stack", Select(STACKS, id="stack", allow_blank=False))
+        yield Static(id="stack-why", classes="explain")
         yield from self.field("Profile", Select(PROFILES, id="profile", allow_blank=False))
         yield Static(id="profile-why", classes="explain")
         for key in TIMING:
@@ -69,6 +84,9 @@ class HeartbeatScreen(WizardScreen):
 
     def load(self) -> None:
         hb = self.st.raw["heartbeat"]
+        stack = self.st.raw["cluster"].get("stack") or "heartbeat"
+        self.query_one("#stack", Select).value = stack if stack in STACK_WHY else "heartbeat"
+        self.say("#stack-why", STACK_WHY.get(stack, ""), "$text-muted")
         given = tuple(hb.get(k) for k in TIMING)
         profile = hb.get("profile") or next((p for p, v in VALUES.items() if v == given), "custom")
         self.query_one("#profile", Select).value = profile
@@ -79,6 +97,14 @@ class HeartbeatScreen(WizardScreen):
             self.set_value(f"#{k}", hb.get(k))
         self.show_profile(profile)
         self.show_chain()
+
+    def focus_first_empty(self, *, discovered: Collection[str] | None = None) -> None:
+        """On entry the cursor waits on the stack, the first choice (the only empty field is the optional
+        second path: focusing it would scroll the choice off an 80x24 screen)."""
+        if discovered is None:
+            self.query_one("#stack", Select).focus()
+        else:
+            super().focus_first_empty(discovered=discovered)
 
     def show_chain(self) -> None:
         chain = self.wapp.core.resource_chain(self.st)
@@ -92,6 +118,8 @@ class HeartbeatScreen(WizardScreen):
             self.query_one(f"#{k}", Input).disabled = profile != "custom"
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "stack" and isinstance(event.value, str):
+            self.say("#stack-why", STACK_WHY.get(event.value, ""), "$text-muted")
         if event.select.id == "profile" and isinstance(event.value, str):
             self.show_profile(event.value)
         if event.select.id == "agents" and isinstance(event.value, str):
@@ -99,6 +127,9 @@ class HeartbeatScreen(WizardScreen):
             self.show_chain()
 
     def save(self) -> None:
+        stack = self.query_one("#stack", Select).value
+        if isinstance(stack, str):
+            self.st.raw["cluster"]["stack"] = stack
         hb = self.st.raw["heartbeat"]
         for sel in ("profile", "media", "agents"):
             v = self.query_one(f"#{sel}", Select).value
@@ -109,4 +140,4 @@ class HeartbeatScreen(WizardScreen):
         hb["second_interface"] = self.value("#second_interface")
 
     def prefixes(self) -> list[str]:
-        return ["heartbeat."]
+        return ["heartbeat.", "cluster.stack", "cluster.fencing", "stonith."]

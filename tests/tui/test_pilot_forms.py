@@ -305,3 +305,23 @@ async def test_hosts_interface_uses_the_shared_validator(make_app) -> None:
         assert want == f"service.interface = '; rm -rf /': {validate.interface('; rm -rf /')}"
         await until(pilot, lambda: want in screen_text(app))
         assert app.screen.NAME == "hosts"
+
+
+async def test_the_cluster_manager_choice_plans_pacemaker_in_review(make_app) -> None:
+    """The stack is a choice with one plain line each; Pacemaker's plan is shown whole in Review (only a real run
+    of it is refused, until the lab proves it)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(app, pilot, "heartbeat")
+        assert "Cluster manager, its timing and media" in screen_text(app)
+        assert "The tutorial's; unmaintained for ten years." in " ".join(screen_text(app).split())
+        from textual.widgets import Select
+
+        app.screen.query_one("#stack", Select).value = "pacemaker"
+        await until(pilot, lambda: "can power off a hung node (STONITH)" in " ".join(screen_text(app).split()))
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.screen.NAME == "review" and "plan" in app.st.facts, timeout=60)
+        assert app.st.raw["cluster"]["stack"] == "pacemaker"  # saved into the answers being edited
+        plan = app.st.facts["plan"].text
+        assert "cluster stack: pacemaker (cluster.stack in the answers)" in plan
+        assert "load the CIB (crm configure load update)" in plan and "not implemented" not in plan

@@ -93,7 +93,7 @@ def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> No
         ("Step 4 of 11: Hosts", "server1", "192.168.1.5"),
         ("Step 5 of 11: DRBD tuning", "Protocol", "C: write done when both disks have it"),
         ("Step 6 of 11: Services", "sendmail", "server2: not contacted"),
-        ("Step 7 of 11: Heartbeat timing", "tutorial: keepalive 2", "two minutes of silence"),
+        ("Step 7 of 11: Cluster manager", "tutorial: keepalive 2", "two minutes of silence"),
         ("Step 8 of 11: Review", "DRY RUN — nothing will be changed", "This is what would run:"),
     ]
     for needles in steps:
@@ -106,7 +106,7 @@ def test_walk_the_dry_run_then_quit_and_resume(pane: Pane, tmp_path: Path) -> No
     pane.keys("Escape")
     pane.wait_gone("Help: Step 8")
     pane.keys("Escape")  # back to Heartbeat, then forward again: answers are kept
-    pane.wait("Step 7 of 11: Heartbeat timing")
+    pane.wait("Step 7 of 11: Cluster manager")
     pane.keys("C-n")
     pane.wait("Step 8 of 11: Review", f"{planned_steps()} steps")
     # the pair's status over any screen: the demo's servers are never contacted, it says so

@@ -34,7 +34,10 @@ def show_plan(args: argparse.Namespace, *, dry_run_header: bool) -> int:
         if getattr(args, "format", "text") == "json":
             meta = {"answers": session.spec.source, "master": session.spec.master,
                     "peer": session.spec.peer_node.name, "drbd_syntax": session.context.drbd_family
-                    if session.context else None, "notes": session.notes}
+                    if session.context else None, "notes": session.notes,
+                    # the cluster manager the plan is for ("auto" resolved), and why
+                    "stack": session.context.stack if session.context else None,
+                    "stack_source": session.context.stack_source if session.context else None}
             json.dump(plan_json(steps, session.redactor, meta), sys.stdout, indent=2)
             print()
         else:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 Status = Literal["fail", "warn", "ok"]
 MARKS: dict[str, str] = {"fail": "✗", "warn": "!", "ok": "✓"}
 # The families, in the order they are shown: whether both nodes were read, then config before state.
-FAMILIES = ("Pair", "DRBD config", "DRBD state", "Heartbeat", "Services", "Boot and mounts")
+FAMILIES = ("Pair", "DRBD config", "DRBD state", "Heartbeat", "Pacemaker", "Services", "Boot and mounts")
 
 
 @dataclass(frozen=True)

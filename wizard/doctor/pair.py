@@ -19,6 +19,7 @@ from wizard.heartbeat.render import AUTHKEYS, HA_CF, HARESOURCES
 from wizard.services.recipes import Recipe
 
 FSTAB = "/etc/fstab"
+COROSYNC_CONF = "/etc/corosync/corosync.conf"
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,15 @@ class Pair:
 
     def other(self, node: NodeSnapshot) -> NodeSnapshot:
         return self.peer if node is self.local else self.local
+
+    @property
+    def stack(self) -> str:
+        """"pacemaker" where the nodes have a corosync.conf and no ha.cf (what ha-wizard writes for that stack),
+        else "heartbeat": the families of the other stack are not checked."""
+        nodes = self.nodes
+        if nodes and any(COROSYNC_CONF in n.files for n in nodes) and not any(HA_CF in n.files for n in nodes):
+            return "pacemaker"
+        return "heartbeat"
 
     # --- DRBD -------------------------------------------------------------------------------------------
     @cached_property

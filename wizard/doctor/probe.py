@@ -1,9 +1,10 @@
 """Everything doctor reads from one node, in ONE round trip, read-only.
 
 The script runs ``wizard.nodes.gather``'s own fact script first (host name, addresses, mounts, packages, DRBD
-versions), nested as ``sh -c "$1"``, then reads the DRBD and Heartbeat files, asks drbdadm to parse the
+versions), nested as ``sh -c "$1"``, then reads the DRBD, Heartbeat and Corosync files, asks drbdadm to parse the
 config and to say what ``adjust`` would change (``-d``: print, do nothing), greps the kernel log, and asks
-systemd about the units. Every part is a section between gather's markers, with its exit code; the pure
+systemd about the units; where Pacemaker runs, crm_mon, ``crm_verify -L`` and the CIB's constraints. Every
+part is a section between gather's markers, with its exit code; the pure
 ``snapshot_from_text`` turns the output into a ``NodeSnapshot``. Nothing here writes: every command is a
 read or a dry run, and it goes through ``Executor.probe`` of a dry-run executor.
 """
@@ -33,7 +34,7 @@ command -v timeout >/dev/null 2>&1 && T="timeout 20"
 run() { n=$1; shift; printf '\n%s begin %s\n' "$M" "$n"; "$@" 2>&1; r=$?; printf '\n%s end %s %s\n' "$M" "$n" "$r"; }
 HR=/etc/ha.d/haresources
 FILES=
-for f in /etc/drbd.conf /etc/drbd.d/* /etc/ha.d/ha.cf $HR /etc/ha.d/authkeys /etc/fstab; do
+for f in /etc/drbd.conf /etc/drbd.d/* /etc/ha.d/ha.cf $HR /etc/ha.d/authkeys /etc/fstab /etc/corosync/corosync.conf; do
   [ -f "$f" ] || continue
   run "file $f" cat -- "$f"; FILES="$FILES $f"
 done
@@ -65,6 +66,7 @@ scripts() { for r in $RES; do for d in /etc/ha.d/resource.d /etc/init.d; do [ -x
 run scripts scripts
 for r in $RES; do [ -x "/etc/ha.d/resource.d/$r" ] || SVC="$SVC $r"; done   # the services: init scripts
 U="drbd heartbeat $SVC"
+[ -f /etc/corosync/corosync.conf ] && U="$U corosync pacemaker"   # the Pacemaker stack
 if command -v systemctl >/dev/null 2>&1; then
   for u in $U; do run "enabled $u" $T systemctl is-enabled "$u"; done
   set -- $($T systemctl is-active $U 2>/dev/null)   # one word per unit, in order ("inactive" if unknown)
@@ -78,6 +80,11 @@ else
   done
 fi
 pidof heartbeat >/dev/null 2>&1 && run heartbeat-resources $T cl_status rscstatus
+if pidof pacemakerd >/dev/null 2>&1; then   # the cluster's own view and checks, read-only
+  run crm-mon $T crm_mon -1 --output-as=xml
+  run crm-verify $T crm_verify -L -V
+  run cib-constraints $T cibadmin -Q -o constraints
+fi
 paths() { for e in $1; do
             case " $SVC " in *" ${e%%=*} "*) ;; *) continue;; esac
             IFS=,; set -- ${e#*=}; IFS=' '

@@ -79,7 +79,8 @@ class Drill:
     # --- the drill ------------------------------------------------------------------------------------
     def consent(self, mode: str, source: str, target: str) -> Confirm:
         """What a drill takes away, named after the node that gives it up (the token to type)."""
-        how = (f"you then cut {source}'s power and {target} takes over after Heartbeat's deadtime" if mode == "hard"
+        how = (f"you then cut {source}'s power and {target} takes over once {self.stack.name} declares it dead"
+               if mode == "hard"
                else f"{source} hands them over to {target}")
         return Confirm(source, f"the {mode} drill takes the disk, the service address {self.target.vip} and the "
                                f"services away from {source}: clients wait until {target} serves them ({how})")

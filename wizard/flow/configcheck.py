@@ -2,10 +2,10 @@
 
 DRBD files go through drbd-utils' own parser (``wizard.drbd.confcheck``); Heartbeat files through the
 rules Heartbeat enforces when it starts (``wizard.heartbeat.confcheck``); files that must be identical on
-both nodes are compared. Entry points: ``check_plan_files(ctx, steps)`` (all problems, notes included)
-and ``require_valid`` (raises ``ConfigCheckFailed`` when any problem is fatal, returns the notes). The
-Pacemaker stack has files but no plan yet: ``require_valid_files`` checks them (DRBD's, and Corosync's and
-the CIB script by ``wizard.pacemaker.confcheck``).
+both nodes are compared; on the Pacemaker stack Corosync's files and the CIB script go through
+``wizard.pacemaker.confcheck`` (corosync -t, crmsh, crm_verify). Entry points: ``check_plan_files(ctx, steps)``
+(all problems, notes included) and ``require_valid`` (raises ``ConfigCheckFailed`` when any problem is fatal,
+returns the notes); ``require_valid_files`` checks the files `render` writes, without a plan.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ def check_plan_files(ctx: PlanContext, steps: Sequence[Step], *,
     files = files_by_node(steps)
     names = [n.name for n in ctx.spec.nodes]
     problems = check_drbd(ctx, files, run_drbdadm=run_drbdadm)
+    if ctx.stack == "pacemaker":
+        return problems + check_pacemaker_files(ctx, files, run_tools=run_drbdadm)
     problems += check_heartbeat(ctx, files, uname_by_node=uname_by_node)
     problems += check_identical(files, names)
     for p in agent_problems(ctx):
@@ -81,8 +83,8 @@ def require_valid(ctx: PlanContext, steps: Sequence[Step], *,
 
 def require_valid_files(ctx: PlanContext, files: dict[str, dict[str, WriteFile]], *,
                         run_tools: bool = True) -> list[Problem]:
-    """The Pacemaker stack's files per node (no plan yet): raise ConfigCheckFailed on a fatal problem,
-    return the notes."""
+    """The Pacemaker stack's files per node, as `render` writes them: raise ConfigCheckFailed on a fatal
+    problem, return the notes."""
     problems = check_drbd(ctx, files, run_drbdadm=run_tools)
     problems += check_pacemaker_files(ctx, files, run_tools=run_tools)
     fatal = [p for p in problems if p.fatal]

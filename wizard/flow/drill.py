@@ -1,5 +1,6 @@
-"""The failover drill, composed: the answers, this node and its peer (one SSH connection), Heartbeat as the
-stack, the services' health checks, the engine's conditions. Runs on either node of the pair."""
+"""The failover drill, composed: the answers, this node and its peer (one SSH connection), the cluster stack
+(Heartbeat, or Pacemaker + Corosync), the services' health checks, the engine's conditions. Runs on either
+node of the pair."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from wizard.executors.base import Executor
 from wizard.executors.local import LocalExecutor
 from wizard.executors.ssh import SshExecutor
 from wizard.failover.drill import Drill
-from wizard.failover.stack import Target
+from wizard.failover.stack import Stack, Target
 from wizard.flow import registry
 from wizard.flow.session import Options, _host_key_decider
-from wizard.heartbeat.drill import heartbeat_stack, settings
+from wizard.heartbeat import drill as heartbeat
+from wizard.pacemaker import drill as pacemaker
 from wizard.services.health import health_checks
 
 
@@ -31,6 +33,24 @@ def drbd_family_of(*executors: Executor) -> str:
             return "9" if m.group(1) == "9" else f"{m.group(1)}.{m.group(2)}"
     raise WizardError(f"DRBD is not running on {' or '.join(ex.node for ex in executors)} (no /proc/drbd): the "
                       "pair is not set up; run `ha-wizard apply` first")
+
+
+# "auto" on a set-up pair: the stack that runs there (the facts that chose it at apply time are not kept)
+PACEMAKER_RUNS = ("sh", "-c", "systemctl is-active --quiet pacemaker.service 2>/dev/null")
+
+
+def running_stack(spec: Spec, here: Executor) -> str:
+    """"heartbeat" or "pacemaker": the answers' cluster.stack; "auto" is what runs on this node."""
+    if spec.stack != "auto":
+        return spec.stack
+    return "pacemaker" if here.probe(list(PACEMAKER_RUNS)).ok else "heartbeat"
+
+
+def drill_stack(spec: Spec, family: str, here: Executor) -> tuple[Stack, str]:
+    """(the stack as the drill sees it, its timing in words) for the answers' cluster.stack."""
+    if running_stack(spec, here) == "pacemaker":
+        return pacemaker.pacemaker_stack(spec, family), pacemaker.settings(spec)
+    return heartbeat.heartbeat_stack(spec, family), heartbeat.settings(spec)
 
 
 def connect(spec: Spec, options: Options, purpose: str = "the drill", *,
@@ -61,8 +81,9 @@ def open_drill(answers: str | Path, options: Options, say: Callable[[str], None]
     family = drbd_family_of(*executors.values())
     ctx = PlanContext(spec=spec, secrets=Secrets("", ""), drbd_family=family)
     d, s = spec.drbd, spec.storage
+    stack, timing = drill_stack(spec, family, executors[here])
     return Drill(executors=executors, preferred=spec.master, addresses={n.name: n.address for n in spec.nodes},
                  here=here, target=Target(d.minor, d.device, s.mount_point, spec.service.vip, family, d.resource),
-                 stack=heartbeat_stack(spec, family), conditions=registry.conditions(),
+                 stack=stack, conditions=registry.conditions(),
                  services=health_checks(ctx), state_dir=options.journal_dir or spec.wizard.journal_dir,
-                 settings=settings(spec), say=say)
+                 settings=timing, say=say)

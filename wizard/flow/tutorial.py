@@ -1,8 +1,8 @@
 """The tutorial's steps in order, across the parts: the missing packages installed, nodes, DRBD, services,
-Heartbeat started and verified
+then the cluster manager (Heartbeat, or Pacemaker + Corosync: ``ctx.stack``) started and verified
 (the failover drill itself is ``ha-wizard failover-test``: it interrupts the service, so it runs on request).
-A plan for the Pacemaker stack is refused, whole, until the lab proves it (``wizard.pacemaker.stack``);
-its files are rendered for review (``node_files``).
+A Pacemaker plan is built and shown whole; a real run of it is refused until the lab proves it (the one
+gate: ``wizard.pacemaker.stack.require_applicable``).
 
 Each part builds its own steps (pure functions of the ``PlanContext``); this module only orders them,
 master first where a step runs on both nodes.
@@ -14,21 +14,18 @@ from wizard.core.actions import Step, WriteFile
 from wizard.core.plan import PlanContext
 from wizard.drbd import render as drbd_render
 from wizard.drbd import steps as drbd
-from wizard.errors import WizardError
 from wizard.heartbeat import boot
 from wizard.heartbeat import render as heartbeat_render
 from wizard.heartbeat import steps as heartbeat
 from wizard.nodes import steps as nodes
+from wizard.pacemaker import steps as pacemaker
 from wizard.pacemaker.render import pacemaker_files
-from wizard.pacemaker.stack import REFUSAL
 from wizard.preflight.install import install_steps
 from wizard.services import steps as services
 from wizard.services.health import health_checks
 
 
 def build_plan(ctx: PlanContext) -> list[Step]:
-    if ctx.stack == "pacemaker":
-        raise WizardError(REFUSAL)  # never half a plan: nothing of it is built
     m, p = ctx.order
     # the missing packages first: every later step, and the checks apply makes before them, need their tools
     steps: list[Step] = install_steps(ctx.spec, ctx.facts)
@@ -43,11 +40,14 @@ def build_plan(ctx: PlanContext) -> list[Step]:
     steps.append(drbd.mkfs_step(ctx))
     steps.append(drbd.mount_step(ctx))
     steps += services.services_steps(ctx)
-    steps += [heartbeat.heartbeat_files_step(ctx, n) for n in (m, p)]
-    steps += [boot.drbd_boot_step(ctx, n) for n in (m, p)]
-    steps += [heartbeat.heartbeat_start_step(ctx, n) for n in (m, p)]
-    steps.append(heartbeat.verify_active_step(ctx, health_checks(ctx)))
-    steps.append(heartbeat.verify_standby_step(ctx))
+    if ctx.stack == "pacemaker":
+        steps += pacemaker.pacemaker_steps(ctx, health_checks(ctx))
+    else:
+        steps += [heartbeat.heartbeat_files_step(ctx, n) for n in (m, p)]
+        steps += [boot.drbd_boot_step(ctx, n) for n in (m, p)]
+        steps += [heartbeat.heartbeat_start_step(ctx, n) for n in (m, p)]
+        steps.append(heartbeat.verify_active_step(ctx, health_checks(ctx)))
+        steps.append(heartbeat.verify_standby_step(ctx))
     ids = [s.id for s in steps]
     assert len(ids) == len(set(ids)), f"duplicate step ids: {ids}"
     return steps

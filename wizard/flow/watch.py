@@ -1,5 +1,6 @@
 """The pair watched live, composed: the answers, this node and its peer over ONE SSH connection for the whole
-watch, one read-only probe per node and refresh, judged by ``wizard.heartbeat.pair_state``.
+watch, one read-only probe per node and refresh, judged by ``wizard.heartbeat.pair_state`` (Heartbeat's
+cl_status, or crm_mon's XML on the Pacemaker stack).
 
 The CLI (``status --watch``) and the TUI's Status screen both open a ``PairWatch`` and call ``read()`` at
 most once a second. The executors are wrapped in dry-run ones: whatever happens, a watch changes nothing.
@@ -23,9 +24,10 @@ from wizard.executors.base import Executor
 from wizard.executors.dryrun import DryRunExecutor
 from wizard.executors.result import Result
 from wizard.flow import registry
-from wizard.flow.drill import connect
+from wizard.flow.drill import connect, running_stack
 from wizard.flow.session import Options
 from wizard.heartbeat.pair_state import PairState, Watched, node_state, offline, pair_probe, pair_state
+from wizard.pacemaker.cib import drbd_ids_of
 from wizard.services.health import health_checks
 
 INTERVAL_S = 1.0  # at most one refresh a second
@@ -67,7 +69,7 @@ class PairWatch:
     def read(self) -> PairState:
         """Both nodes, now: one probe each over the connections opened once (never a second probe of a node
         while its last one is still out: a node that does not answer is shown so, the other one refreshed)."""
-        argv = pair_probe(self.watched.checks)
+        argv = pair_probe(self.watched.checks, self.watched.stack)
         stuck = set(self._flying)  # still out since an earlier refresh: not waited for again
         for name in self.executors:
             if name not in self._flying:
@@ -91,11 +93,12 @@ class PairWatch:
             ex.close()
 
 
-def watched_of(answers: str | Path) -> Watched:
+def watched_of(answers: str | Path, stack: str = "heartbeat") -> Watched:
+    """What the view looks at, from the answers; ``stack``: the cluster manager that runs ("auto" resolved)."""
     spec, _ = load_answers(answers)
     ctx = PlanContext(spec=spec, secrets=Secrets("", ""), drbd_family="")
     return Watched(spec.drbd.resource, spec.drbd.minor, spec.drbd.device, spec.storage.mount_point,
-                   spec.service.vip, spec.master, tuple(health_checks(ctx)))
+                   spec.service.vip, spec.master, tuple(health_checks(ctx)), stack, drbd_ids_of(spec)[1])
 
 
 class _PeerWhenUp:
@@ -132,10 +135,11 @@ def open_watch(answers: str | Path, options: Options) -> PairWatch:
         return connect(spec, options, "`ha-wizard status --watch`")[1][other.name]
 
     local = mine[here]
+    stack = running_stack(spec, local)
     peer = _PeerWhenUp(other.name, f"{other.ssh_user}@{other.ssh or other.address}", open_peer)
     executors: dict[str, Executor] = {here: local, other.name: peer}  # type: ignore[dict-item]
     ordered: dict[str, Executor] = {n.name: DryRunExecutor(n.name, executors[n.name]) for n in spec.nodes}
-    return PairWatch(ordered, watched_of(answers))
+    return PairWatch(ordered, watched_of(answers, stack))
 
 
 def watch(pw: PairWatch, show: Callable[[PairState], None], *, stop: threading.Event | None = None,

@@ -43,7 +43,8 @@ def drbd_boot_step(ctx: PlanContext, node: str) -> Step:
 # Before Heartbeat first starts on the master, what the earlier steps left running there is released, so
 # that Heartbeat acquires the whole chain itself: it judges a group by its first resource, and a DRBD
 # already Primary would make it skip the group (no address, no services). Never runs while Heartbeat runs.
-HANDOVER = ('PATH=$PATH:/usr/sbin:/sbin; cl_status hbstatus >/dev/null 2>&1 && exit 0; mp=$1 res=$2; shift 2; '
+# The release itself (after a stack's own guard): $1 mount point, $2 DRBD resource, then the services.
+RELEASE = ('mp=$1 res=$2; shift 2; '
             # the services in reverse order, as Heartbeat stops a group
             'r=; for s in "$@"; do r="$s $r"; done; '
             'for s in $r; do if [ -x "/etc/ha.d/resource.d/$s" ]; then "/etc/ha.d/resource.d/$s" stop; '
@@ -52,11 +53,13 @@ HANDOVER = ('PATH=$PATH:/usr/sbin:/sbin; cl_status hbstatus >/dev/null 2>&1 && e
             # seconds to let go of the disk: retry as Heartbeat's Filesystem agent does, then say who holds it
             'i=0; while mountpoint -q "$mp"; do umount "$mp" 2>/dev/null && break; i=$((i+1)); '
             'if [ $i -ge 20 ]; then fuser -vm "$mp" >&2; exit 1; fi; sleep 1; done; drbdadm secondary "$res"')
+HANDOVER = 'PATH=$PATH:/usr/sbin:/sbin; cl_status hbstatus >/dev/null 2>&1 && exit 0; ' + RELEASE
 
 
-def handover(ctx: PlanContext, services: list[str]) -> Run:
+def handover(ctx: PlanContext, services: list[str], script: str = HANDOVER) -> Run:
+    """``script``: HANDOVER (Heartbeat's guard), or another stack's guard followed by RELEASE."""
     s = ctx.spec
-    return Run(("sh", "-c", HANDOVER, "sh", s.storage.mount_point, s.drbd.resource, *services), explain=(
+    return Run(("sh", "-c", script, "sh", s.storage.mount_point, s.drbd.resource, *services), explain=(
         (1, f"{s.storage.mount_point} is busy on this node (a process keeps it open; `fuser -vm "
             f"{s.storage.mount_point}` names it): stop it, then run `ha-wizard resume`"),
         (11, f"DRBD refused to become Secondary: is {s.storage.mount_point} still in use?")))

@@ -21,11 +21,13 @@ condition = collector(CONDITIONS)
 # cl_status lives in /usr/bin on Debian; older packages put it in /usr/sbin. The probe is built from parts so
 # the pair's live view (``wizard.heartbeat.pair_state``) reads the same sections with its own DRBD part.
 PROBE_HEAD = "PATH=$PATH:/usr/sbin:/sbin; echo @@ha-wizard:drbd; "
-PROBE_REST = ("printf '\\n@@ha-wizard:mounts\\n'; cat /proc/mounts; "
-              "echo @@ha-wizard:addr; ip -o addr show; echo @@ha-wizard:hb; cl_status hbstatus 2>&1; echo rc=$?; "
+# The mount and the address: what holds the service on a node, whatever the stack (Pacemaker's probe too).
+PROBE_PLACES = "printf '\\n@@ha-wizard:mounts\\n'; cat /proc/mounts; echo @@ha-wizard:addr; ip -o addr show; "
+PROBE_REST = (PROBE_PLACES + "echo @@ha-wizard:hb; cl_status hbstatus 2>&1; echo rc=$?; "
               "echo @@ha-wizard:rsc; cl_status rscstatus 2>&1; echo rc=$?")
-PROBE = (PROBE_HEAD + "if [ \"$1\" = 9 ]; then drbdsetup status --json \"$2\"; else cat /proc/drbd; fi 2>/dev/null; "
-         + PROBE_REST)
+# $1: the DRBD family, $2: the resource
+PROBE_DRBD = "if [ \"$1\" = 9 ]; then drbdsetup status --json \"$2\"; else cat /proc/drbd; fi 2>/dev/null; "
+PROBE = PROBE_HEAD + PROBE_DRBD + PROBE_REST
 HOLDING = frozenset({"all", "local", "foreign"})
 
 

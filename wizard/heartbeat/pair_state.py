@@ -1,6 +1,7 @@
 """The pair at a glance, for ``ha-wizard status --watch`` and the TUI's Status screen: both nodes' DRBD role,
-connection and disks, the resync, Heartbeat and where the resources run, the service address, each
-service's health, and a banner when DRBD stopped replicating (StandAlone, split-brain).
+connection and disks, the resync, the cluster manager (Heartbeat, or Pacemaker as crm_mon shows it) and where
+the resources run, the service address, each service's health, and a banner when DRBD stopped replicating
+(StandAlone, split-brain).
 
 One read-only probe per node and refresh (``pair_probe``) prints every source under an ``@@ha-wizard:<name>``
 header, as Heartbeat's own probe does (``wizard.heartbeat.conditions``): everything else here is a pure
@@ -23,7 +24,9 @@ from wizard.drbd.splitbrain import NodeSide, assess
 from wizard.drbd.state import SYNCING, DrbdDevice
 from wizard.drbd.status_read import read_status
 from wizard.executors.result import Result
-from wizard.heartbeat.conditions import HOLDING, PROBE_HEAD, PROBE_REST, view
+from wizard.heartbeat.conditions import HOLDING, PROBE_HEAD, PROBE_PLACES, PROBE_REST, view
+from wizard.pacemaker.conditions import CRM_PART
+from wizard.pacemaker.crm_mon import CrmState, read_crm_mon
 
 RECOVER = "ha-wizard recover-split-brain"
 # DRBD 9 keeps only the version in /proc/drbd: print that line, then the JSON status of every resource.
@@ -43,12 +46,16 @@ class Watched:
     vip: str
     master: str
     checks: tuple[tuple[str, Check], ...] = ()
+    stack: str = "heartbeat"  # or "pacemaker": crm_mon's XML in place of cl_status
+    clone: str = ""  # Pacemaker: the DRBD promotable clone's id
 
 
-def pair_probe(checks: Sequence[tuple[str, Check]]) -> tuple[str, ...]:
+def pair_probe(checks: Sequence[tuple[str, Check]], stack: str = "heartbeat") -> tuple[str, ...]:
     """The one read-only command a refresh runs on a node. The kernel log is read only when DRBD shows
-    StandAlone (it tells a split-brain from a refused handshake); each health check's exit code follows it."""
-    script = (PROBE_HEAD + DRBD_AUTO + PROBE_REST
+    StandAlone (it tells a split-brain from a refused handshake); each health check's exit code follows it.
+    On Pacemaker, crm_mon's XML replaces cl_status (the cluster's view, the same from either node)."""
+    cluster = PROBE_REST if stack != "pacemaker" else PROBE_PLACES + CRM_PART
+    script = (PROBE_HEAD + DRBD_AUTO + cluster
               + f'; case "$d" in *StandAlone*) echo @@ha-wizard:klog; {shlex.join(KERNEL_LOG)};; esac')
     for name, c in checks:
         script += f"; echo {shlex.quote('@@ha-wizard:' + HEALTH + name)}; {shlex.join(c.probe)} 2>&1; echo rc=$?"
@@ -67,6 +74,7 @@ class NodeState:
     holds: str = "?"  # cl_status rscstatus: all | local | foreign | none | transition | ?
     split_brain_logged: bool = False
     health: tuple[tuple[str, Verdict], ...] = ()
+    crm: CrmState | None = None  # Pacemaker: crm_mon as this node sees the cluster
 
     @property
     def role(self) -> str:
@@ -75,11 +83,18 @@ class NodeState:
     def to_json(self) -> dict[str, Any]:
         if self.error:
             return {"node": self.node, "error": self.error}
-        return {"node": self.node, "drbd_loaded": self.drbd_loaded,
-                "device": self.device.to_json() if self.device else None, "role": self.role,
-                "mounted": self.mounted, "has_vip": self.has_vip, "heartbeat_running": self.hb_running,
-                "holds": self.holds, "split_brain_logged": self.split_brain_logged,
-                "health": {n: {"ok": v.ok, "state": v.state} for n, v in self.health}}
+        out = {"node": self.node, "drbd_loaded": self.drbd_loaded,
+               "device": self.device.to_json() if self.device else None, "role": self.role,
+               "mounted": self.mounted, "has_vip": self.has_vip, "heartbeat_running": self.hb_running,
+               "holds": self.holds, "split_brain_logged": self.split_brain_logged,
+               "health": {n: {"ok": v.ok, "state": v.state} for n, v in self.health}}
+        if self.crm is not None:
+            c = self.crm
+            out["pacemaker"] = {"running": c.running, "error": c.error, "online": list(c.online),
+                                "standby": list(c.standby), "promoted": list(c.promoted),
+                                "unpromoted": list(c.unpromoted), "group_on": list(c.group_on),
+                                "stonith_enabled": c.stonith_enabled, "failed": list(c.failed)}
+        return out
 
 
 def _rc_body(text: str) -> Result:
@@ -97,8 +112,9 @@ def node_state(node: str, r: Result, w: Watched, conditions: Conditions) -> Node
     clue, _ = latest_clue(parts.get("klog", ""))
     health = tuple((name, conditions.evaluate(c.until, _rc_body(parts.get(HEALTH + name, "")), c.args))
                    for name, c in w.checks)
+    crm = read_crm_mon(parts.get("crm", ""), w.clone) if w.stack == "pacemaker" else None
     return NodeState(node, "", read_status(drbd).device(w.minor), bool(drbd.strip()), v.mounted, v.has_vip,
-                     v.running, v.holds, clue == "split-brain", health)
+                     v.running, v.holds, clue == "split-brain", health, crm)
 
 
 def offline(node: str, why: str) -> NodeState:
@@ -118,7 +134,10 @@ class PairState:
 
     @property
     def serving(self) -> list[str]:
-        """The nodes Heartbeat says hold the resources (cl_status rscstatus)."""
+        """The nodes the cluster manager says hold the resources: Heartbeat's cl_status rscstatus, or where
+        crm_mon shows the service group started."""
+        if self.watched.stack == "pacemaker":
+            return [n.node for n in self.nodes if not n.error and n.crm is not None and n.node in n.crm.group_on]
         return [n.node for n in self.nodes if not n.error and n.hb_running and n.holds in HOLDING]
 
     def to_json(self) -> dict[str, Any]:
@@ -153,6 +172,14 @@ def _warnings(ps: list[NodeState], w: Watched) -> list[str]:
         out.append(f"the service address {w.vip} is on both nodes")
     elif not holders and len(up) == len(ps):
         out.append(f"the service address {w.vip} is on no node: the service is down for its clients")
+    crm = [n.crm for n in up if n.crm is not None and n.crm.running]
+    if any(c.stonith_enabled is False for c in crm):
+        out.append("STONITH is disabled (stonith-enabled=false): if the nodes lose each other while both live, "
+                   "both may run the services (docs/pacemaker.md, Fencing)")
+    failed = sorted({r for c in crm for r in c.failed})
+    if failed:
+        out.append(f"Pacemaker marks {', '.join(failed)} failed: `crm_mon -1` says where; `crm resource refresh` "
+                   "once the cause is fixed")
     for n in up:
         if n.has_vip:
             for name, verdict in n.health:
@@ -205,7 +232,10 @@ def rows(ps: PairState) -> list[tuple[str, ...]]:
     row("disks", lambda n: "/".join(n.device.disk_states) if n.device else "-")
     row("resync", lambda n: _sync(n.device))
     row("out of sync", lambda n: _oos(n.device))
-    row("Heartbeat", lambda n: f"running, holds {n.holds}" if n.hb_running else "not running")
+    if w.stack == "pacemaker":
+        row("Pacemaker", lambda n: n.crm.node_words(n.node) if n.crm is not None else "?")
+    else:
+        row("Heartbeat", lambda n: f"running, holds {n.holds}" if n.hb_running else "not running")
     row(w.mount_point, lambda n: n.mounted or "not mounted")
     row(w.vip, lambda n: "HERE" if n.has_vip else "-")
     for name, _ in w.checks:

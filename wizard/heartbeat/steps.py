@@ -8,11 +8,10 @@ them), so this part knows no service.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from wizard.core.actions import Action, Check, Run, Step, WaitFor
 from wizard.core.conditions import checksum_checks, verify_written
 from wizard.core.plan import PlanContext
+from wizard.core.verify import NodeState, ServiceChecks, active_step, standby_step
 from wizard.heartbeat import render
 from wizard.heartbeat.agents import chain_note, init_system
 from wizard.heartbeat.boot import handover
@@ -22,7 +21,6 @@ from wizard.heartbeat.conditions import cluster_probe
 # scripts, which take 4-7 s each under emulation (docs/heartbeat.md).
 ACQUIRE_S = 180.0
 
-ServiceChecks = Sequence[tuple[str, Check]]  # (service name, read-only check that it answers)
 
 
 def heartbeat_files_step(ctx: PlanContext, node: str) -> Step:
@@ -81,29 +79,18 @@ def verify_active_step(ctx: PlanContext, services: ServiceChecks = ()) -> Step:
     """The master holds DRBD Primary, the mount, the address and the services; ``services`` are the health
     checks of the enabled services (from the services part)."""
     s = ctx.spec
-    waits = [WaitFor(probe(ctx), "ha-active", _active_args(ctx), timeout=s.heartbeat.initdead + ACQUIRE_S,
-                     interval=1, what=f"{s.master} holding DRBD Primary, {s.storage.mount_point}, {s.service.vip}")]
-    waits += [WaitFor(c.probe, c.until, c.args, timeout=60, interval=1, what=f"{name} answering")
-              for name, c in services]
-    return Step(
-        id=f"heartbeat-active@{s.master}", kind="heartbeat-verify",
-        title=f"{s.master} holds the disk, the address and the services", host=s.master,
-        actions=tuple(waits),
-        checks=(Check(probe(ctx), "ha-active", _active_args(ctx)), *(c for _, c in services)),
-        why="Read from the node itself: DRBD role, /proc/mounts, `ip -o addr`, `cl_status rscstatus`, and "
-            "each service's own answer. Then try a failover: `ha-wizard failover-test --graceful`.",
-    )
+    state = NodeState(probe(ctx), "ha-active", _active_args(ctx), s.heartbeat.initdead + ACQUIRE_S,
+                      f"{s.master} holding DRBD Primary, {s.storage.mount_point}, {s.service.vip}")
+    return active_step("heartbeat", s.master, state, "Read from the node itself: DRBD role, /proc/mounts, `ip -o "
+                       "addr`, `cl_status rscstatus`, and each service's own answer. Then try a failover: "
+                       "`ha-wizard failover-test --graceful`.", services)
 
 
 def verify_standby_step(ctx: PlanContext) -> Step:
     s = ctx.spec
     p = s.peer_node.name
-    return Step(
-        id=f"heartbeat-standby@{p}", kind="heartbeat-verify", title=f"{p} stands by (Secondary, nothing held)",
-        host=p,
-        actions=(WaitFor(probe(ctx), "ha-standby", _standby_args(ctx), timeout=60, interval=1,
-                         what=f"{p} Secondary, nothing mounted, no {s.service.vip}"),),
-        checks=(Check(probe(ctx), "ha-standby", _standby_args(ctx)),),
-        why=f"The peer watches {s.master} and holds nothing until it dies or stands by: it is Secondary, "
-            f"has nothing on {s.storage.mount_point}, no {s.service.vip}, and `cl_status` agrees.",
-    )
+    state = NodeState(probe(ctx), "ha-standby", _standby_args(ctx), 60, f"{p} Secondary, nothing mounted, no "
+                      f"{s.service.vip}")
+    return standby_step("heartbeat", p, "Secondary", state, f"The peer watches {s.master} and holds nothing until it "
+                        f"dies or stands by: it is Secondary, has nothing on {s.storage.mount_point}, no "
+                        f"{s.service.vip}, and `cl_status` agrees.")

@@ -26,6 +26,8 @@ from wizard.nodes import parse as fn
 from wizard.nodes.facts import EXT_FAMILY, NodeFacts, Signatures, unreached
 
 BASE_PACKAGES = ("drbd-utils", "heartbeat")
+# What each cluster stack needs besides drbd-utils (wizard.pacemaker.stack resolves which one a plan is for).
+STACK_PACKAGES = {"heartbeat": ("heartbeat",), "pacemaker": ("pacemaker", "corosync", "crmsh", "resource-agents")}
 MARK = "@@ha-wizard-fact"
 _PKG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_-]*$")
 _DEV_RE = re.compile(r"^/dev/[A-Za-z0-9][A-Za-z0-9/._:+-]*$")
@@ -278,11 +280,16 @@ def gather_node(ex: Executor, *, packages: Sequence[str] = (), devices: Sequence
     return facts
 
 
-def packages_for(spec: Spec) -> tuple[str, ...]:
-    """The packages whose versions matter: drbd-utils, heartbeat and the enabled recipes' packages."""
+def packages_for(spec: Spec, stack: str | None = None) -> tuple[str, ...]:
+    """The packages whose versions matter: drbd-utils, the cluster stack's and the enabled recipes' packages.
+
+    ``stack``: "heartbeat" or "pacemaker" (a plan's resolved stack); None takes the answers' cluster.stack,
+    and "auto" asks for both stacks' packages (the facts then tell which one the nodes can have)."""
     from wizard.services.recipes import enabled_recipes
 
-    return tuple(dict.fromkeys([*BASE_PACKAGES, *(p for r in enabled_recipes(spec) for p in r.packages)]))
+    wanted = stack or spec.stack
+    cluster = [p for name, pkgs in STACK_PACKAGES.items() if wanted in (name, "auto") for p in pkgs]
+    return tuple(dict.fromkeys(["drbd-utils", *cluster, *(p for r in enabled_recipes(spec) for p in r.packages)]))
 
 
 def gather_all(spec: Spec, executors: Mapping[str, Executor]) -> dict[str, NodeFacts]:

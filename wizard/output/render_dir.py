@@ -1,7 +1,7 @@
 """Writing the plan's files to a review folder: DIR/<node>/<absolute path>.
 
-For the Pacemaker stack, which has no plan yet (``wizard.pacemaker.stack``), the stack's configuration files
-(DRBD's, Corosync's and the CIB script) are written instead, checked the same way, with a note saying so.
+For the Pacemaker stack, whose plan is not yet applied (``wizard.pacemaker.stack``), the stack's configuration
+files (DRBD's, Corosync's and the CIB script) are written, checked the same way, with a note saying so.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from wizard.flow.configcheck import require_valid, require_valid_files
 from wizard.flow.session import Options, open_session
 from wizard.flow.tutorial import node_files
 
-PACEMAKER_NOTE = ("the Pacemaker stack is rendered and checked but not yet set up by ha-wizard: these are its "
-                  "configuration files, for review (docs/pacemaker.md)")
+PACEMAKER_NOTE = ("the Pacemaker stack is planned and checked but not yet set up by ha-wizard until the lab proves "
+                  "it: these are its configuration files, for review (docs/pacemaker.md)")
 
 
 def render_to_dir(answers: str, out: str, *, journal_dir: str | None = None) -> int:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wizard.core.plan import PlanContext
+from wizard.core.spec import Spec
 from wizard.services.recipes import enabled_recipes
 
 # Operation timeouts: Pacemaker's default (20 s) is too tight for the DRBD agent and for services under
@@ -123,7 +124,11 @@ def _ops(table: Sequence[tuple[str, str, str, str]]) -> tuple[Op, ...]:
 
 def drbd_ids(ctx: PlanContext) -> tuple[str, str]:
     """(primitive, promotable clone) ids of the DRBD resource."""
-    res = safe_id(ctx.spec.drbd.resource)
+    return drbd_ids_of(ctx.spec)
+
+
+def drbd_ids_of(spec: Spec) -> tuple[str, str]:
+    res = safe_id(spec.drbd.resource)
     return f"p_drbd_{res}", f"cl_drbd_{res}"
 
 

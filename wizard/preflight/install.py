@@ -1,6 +1,7 @@
 """Missing packages, installed as the plan's first steps: ``install@NODE`` runs the node's package manager
 (apt-get with DEBIAN_FRONTEND=noninteractive, so no debconf question can hang a headless run) for drbd-utils,
-heartbeat and the enabled recipes' packages that the node lacks.
+the cluster stack's packages (heartbeat; or pacemaker, corosync, crmsh, resource-agents) and the enabled
+recipes' packages that the node lacks.
 
 Pure: facts in, steps out. A step is done only when the node's package database lists every package
 (dpkg-query, or rpm), so resume proves it on the host. What needs the packages' tools (each node's drbdadm,
@@ -16,7 +17,8 @@ from wizard.core.actions import Check, Run, Step
 from wizard.core.spec import Spec
 from wizard.errors import WizardError
 from wizard.nodes.facts import NodeFacts
-from wizard.nodes.gather import BASE_PACKAGES, packages_for
+from wizard.nodes.gather import BASE_PACKAGES, STACK_PACKAGES, packages_for
+from wizard.pacemaker.stack import resolve_stack
 from wizard.services.conditions import packages_probe
 
 KIND = "install"
@@ -49,15 +51,22 @@ def installed_check(packages: Sequence[str], db: str | None) -> Check:
     return Check(packages_probe(tuple(packages)), "packages-match", tuple(f"{p}=" for p in packages))
 
 
+def stack_packages(spec: Spec, facts: Mapping[str, object]) -> tuple[str, ...]:
+    """The packages the plan needs on both nodes, for the stack the answers resolve to with these facts."""
+    stack, _ = resolve_stack(spec.stack, facts, [n.name for n in spec.nodes])
+    return packages_for(spec, stack)
+
+
 def planned(spec: Spec, facts: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
     """node -> the packages the plan installs on it: those missing on a reached node with a package manager
     (master first). A node whose package database could not be read gets none (the preflight says so)."""
     out: dict[str, tuple[str, ...]] = {}
+    wanted = stack_packages(spec, facts)
     for name in (spec.master, spec.peer_node.name):
         nf = facts.get(name)
         if not isinstance(nf, NodeFacts) or not nf.reached or nf.package_manager is None:
             continue
-        missing = nf.missing_packages(packages_for(spec)) or []
+        missing = nf.missing_packages(wanted) or []
         if missing:
             out[name] = tuple(missing)
     return out
@@ -73,14 +82,15 @@ def install_steps(spec: Spec, facts: Mapping[str, object]) -> list[Step]:
             id=f"install@{name}", kind=KIND, title=f"install {', '.join(missing)}", host=name,
             actions=tuple(install_actions(name, missing, nf.package_manager)),
             checks=(installed_check(missing, nf.package_db),),
-            why="The tutorial assumes DRBD, Heartbeat and the services are installed on both nodes; the checks "
-                "that need their tools run after this step."))
+            why="The tutorial assumes DRBD, the cluster manager and the services are installed on both nodes; the "
+                "checks that need their tools run after this step."))
     return steps
 
 
 def installs_base(spec: Spec, facts: Mapping[str, object], node: str) -> bool:
-    """The plan installs drbd-utils or heartbeat on ``node``: their tools and agents are not there yet."""
-    return bool(set(planned(spec, facts).get(node, ())) & set(BASE_PACKAGES))
+    """The plan installs drbd-utils or a cluster stack on ``node``: their tools and agents are not there yet."""
+    base = {*BASE_PACKAGES, *(p for pkgs in STACK_PACKAGES.values() for p in pkgs)}
+    return bool(set(planned(spec, facts).get(node, ())) & base)
 
 
 def note(spec: Spec, facts: Mapping[str, object]) -> str:

@@ -17,8 +17,8 @@ from wizard.drbd.family import syntax_family
 from wizard.errors import WizardError
 from wizard.executors.base import Executor
 from wizard.nodes.facts import NodeFacts
-from wizard.nodes.gather import BASE_PACKAGES, gather_all, packages_for
-from wizard.preflight.install import install_actions, install_steps
+from wizard.nodes.gather import BASE_PACKAGES, STACK_PACKAGES, gather_all
+from wizard.preflight.install import install_actions, install_steps, stack_packages
 from wizard.preflight.reach import PING_WAIT_S, TCP_TIMEOUT_S, Reach, probe_peer
 
 __all__ = ["install_actions", "install_steps"]  # re-exported: the preflight command and older callers
@@ -56,7 +56,7 @@ def require_ok(lines: Sequence[CheckLine]) -> None:
 # --- the checks --------------------------------------------------------------------------------------
 
 
-def _node_lines(spec: Spec, name: str, nf: NodeFacts | None) -> list[CheckLine]:
+def _node_lines(spec: Spec, name: str, nf: NodeFacts | None, wanted: Sequence[str]) -> list[CheckLine]:
     node = spec.node(name)
     i = spec.nodes.index(node) + 1
     other = next(n for n in spec.nodes if n.name != name)
@@ -117,7 +117,7 @@ def _node_lines(spec: Spec, name: str, nf: NodeFacts | None) -> list[CheckLine]:
         add("fail", "drbd-module", f"{name}: no DRBD kernel module found",
             "install the DRBD module for this kernel (Debian/Ubuntu ship it with the kernel; RHEL: kmod-drbd "
             "from ELRepo), then: modprobe drbd")
-    missing = nf.missing_packages(packages_for(spec))
+    missing = nf.missing_packages(wanted)
     if missing is None:
         add("warn", "packages", f"{name}: installed packages unknown ({nf.unknown.get('packages', '?')})",
             "check by hand that drbd-utils, heartbeat and the services are installed")
@@ -135,7 +135,7 @@ def _node_lines(spec: Spec, name: str, nf: NodeFacts | None) -> list[CheckLine]:
                 f"(install@{name})", f"nothing to do: apply runs `{cmd}` on {name} before any other step (or "
                 f"install them yourself, or: ha-wizard preflight --answers {spec.source or 'FILE'} --install)")
     else:
-        add("pass", "packages", f"{name}: {', '.join(packages_for(spec))} installed")
+        add("pass", "packages", f"{name}: {', '.join(wanted)} installed")
     # the serial link, if Heartbeat is to use one
     if spec.heartbeat.serial:
         port = spec.heartbeat.serial
@@ -150,7 +150,7 @@ def _node_lines(spec: Spec, name: str, nf: NodeFacts | None) -> list[CheckLine]:
     return lines
 
 
-def _version_lines(spec: Spec, facts: Mapping[str, NodeFacts | None]) -> list[CheckLine]:
+def _version_lines(spec: Spec, facts: Mapping[str, NodeFacts | None], wanted: Sequence[str]) -> list[CheckLine]:
     a, b = (facts.get(n) for n in (spec.master, spec.peer_node.name))
     if a is None or b is None or not a.reached or not b.reached:
         return []
@@ -165,14 +165,14 @@ def _version_lines(spec: Spec, facts: Mapping[str, NodeFacts | None]) -> list[Ch
                                    f"on {b.node}", "install the same DRBD version on both nodes"
                                    + (" (they speak the same protocol family, so this may work)" if same else ""),
                                    key="version:drbd-module"))
-    for pkg in packages_for(spec):
+    for pkg in wanted:
         va, vb = a.packages.get(pkg), b.packages.get(pkg)
         if not va or not vb:
             continue  # a missing package is its own fail line
         if va == vb:
             lines.append(CheckLine("pass", f"{pkg} {va} on both nodes", key=f"version:{pkg}"))
         else:
-            core = pkg in BASE_PACKAGES
+            core = pkg in BASE_PACKAGES or pkg in STACK_PACKAGES["pacemaker"]
             lines.append(CheckLine("fail" if core else "warn", f"{pkg} {va} on {a.node} but {vb} on {b.node}",
                                    f"install the same {pkg} version on both nodes (the tutorial's rule: the same "
                                    "daemon versions on both)", key=f"version:{pkg}"))
@@ -269,9 +269,10 @@ def evaluate(spec: Spec, facts: Mapping[str, object], reach: Reach | None = None
     nf = {n: f if isinstance(f, NodeFacts) else None for n, f in ((m, facts.get(m)) for m in
                                                                    (spec.master, spec.peer_node.name))}
     lines: list[CheckLine] = []
+    wanted = stack_packages(spec, facts)  # for the stack these facts resolve the answers to
     for name in (spec.master, spec.peer_node.name):
-        lines += _node_lines(spec, name, nf[name])
-    lines += _version_lines(spec, nf)
+        lines += _node_lines(spec, name, nf[name], wanted)
+    lines += _version_lines(spec, nf, wanted)
     lines += _disk_lines(spec, nf)
     lines += _reach_lines(spec, reach or Reach(spec.peer_node.address, spec.drbd.port,
                                                skipped=DEMO if spec.demo else "not probed"))

@@ -13,7 +13,7 @@ the slave, then the start on the master. The services' consent token is the reci
 
 from __future__ import annotations
 
-from wizard.core.actions import Action, Check, Confirm, MakeDir, Run, Step, WaitFor
+from wizard.core.actions import Action, Check, Confirm, MakeDir, Run, Step, WaitFor, WriteFile
 from wizard.core.conditions import checksum_checks, verify_written
 from wizard.core.plan import PlanContext
 from wizard.errors import WizardError
@@ -115,13 +115,30 @@ def precheck(ctx: PlanContext, recipe: Recipe, node: str) -> WaitFor:
                    interval=1, what=f"{', '.join(recipe.packages)} installed, at the same version as on {other}")
 
 
+def masks(ctx: PlanContext, recipe: Recipe) -> bool:
+    """Masked while the cluster does not run it: Heartbeat's resource script unmasks it to start it, but
+    Pacemaker's systemd class cannot start a masked unit, so under Pacemaker it is only disabled."""
+    return recipe.mask and ctx.stack != "pacemaker"
+
+
 def boot_off(ctx: PlanContext, recipe: Recipe, c: Confirm) -> list[Run]:
     """Record the boot setting (for undo), then turn the start at boot off; mask too where the recipe asks."""
     out = [Run((HELPER, "remember-boot", state_dir(ctx.spec), recipe.unit), confirm=c),
            Run(("systemctl", "disable", recipe.unit))]
-    if recipe.mask:
+    if masks(ctx, recipe):
         out.append(Run(("systemctl", "mask", recipe.unit)))
     return out
+
+
+def heartbeat_script(ctx: PlanContext, recipe: Recipe) -> list[WriteFile]:
+    """Heartbeat's resource script for the service (haresources names it); Pacemaker runs the unit itself."""
+    return [] if ctx.stack == "pacemaker" else [resource_file(recipe)]
+
+
+def started_by(ctx: PlanContext, recipe: Recipe) -> str:
+    if ctx.stack == "pacemaker":
+        return f"Pacemaker starts it (systemd:{recipe.unit.removesuffix('.service')} in the CIB)"
+    return f"Heartbeat starts it through {resource_path(recipe)}"
 
 
 def stop_and_wait(ctx: PlanContext, recipe: Recipe, paths: tuple[str, ...]) -> list[Action]:
@@ -142,8 +159,8 @@ def before_the_move(ctx: PlanContext, recipe: Recipe, node: str, paths: tuple[st
     return [precheck(ctx, recipe, node), *boot_off(ctx, recipe, c), *stop_and_wait(ctx, recipe, paths)]
 
 
-def boot_check(recipe: Recipe) -> Check:
-    return Check(("systemctl", "is-enabled", recipe.unit), "unit-boot-off", ("mask",) if recipe.mask else ())
+def boot_check(ctx: PlanContext, recipe: Recipe) -> Check:
+    return Check(("systemctl", "is-enabled", recipe.unit), "unit-boot-off", ("mask",) if masks(ctx, recipe) else ())
 
 
 def linked_check(ctx: PlanContext, recipe: Recipe, paths: tuple[str, ...], need: str) -> Check:
@@ -224,14 +241,14 @@ def move_step(ctx: PlanContext, recipe: Recipe) -> Step:
     if recipe.relay:
         actions.append(Run((HELPER, "disk-link", mount, recipe.relay.binary), explain=COPY_EXPLAIN))
     actions += link_extras(ctx, recipe)
-    actions.append(resource_file(recipe))
+    actions += heartbeat_script(ctx, recipe)
     return Step(
         id=f"move-{recipe.name}@{m}", kind=KIND, title=f"move {recipe.name} onto {mount}", host=m,
-        actions=tuple(actions), checks=(linked_check(ctx, recipe, paths, "target"), boot_check(recipe)),
+        actions=tuple(actions), checks=(linked_check(ctx, recipe, paths, "target"), boot_check(ctx, recipe)),
         why=f"The tutorial's move, with {recipe.name} stopped: each folder is copied with its owners, modes, "
             "links, ACLs and xattrs, compared file by file (sha256) with the original, and only then replaced by a "
             f"link; the original stays as PATH.ha-wizard-orig until the setup is accepted. {recipe.unit} no longer "
-            f"starts at boot (Heartbeat starts it through {resource_path(recipe)}).",
+            f"starts at boot ({started_by(ctx, recipe)}).",
     )
 
 
@@ -242,10 +259,10 @@ def link_step(ctx: PlanContext, recipe: Recipe) -> Step:
     actions = before_the_move(ctx, recipe, p, paths)
     actions += [Run((HELPER, "set-aside", mount, path), explain=COPY_EXPLAIN) for path in paths]
     actions += link_extras(ctx, recipe)
-    actions.append(resource_file(recipe))
+    actions += heartbeat_script(ctx, recipe)
     return Step(
         id=f"link-{recipe.name}@{p}", kind=KIND, title=f"link {recipe.name}'s folders to {mount}", host=p,
-        actions=tuple(actions), checks=(linked_check(ctx, recipe, paths, "link"), boot_check(recipe)),
+        actions=tuple(actions), checks=(linked_check(ctx, recipe, paths, "link"), boot_check(ctx, recipe)),
         why=f"The slave gets the same links, so after a failover {recipe.name} finds its config and data on the "
             f"disk it just mounted. Its own copies are kept as PATH.ha-wizard-orig, never deleted; the links lead "
             f"nowhere until {p} mounts the disk. {recipe.unit} no longer starts at boot here either.",
@@ -254,12 +271,15 @@ def link_step(ctx: PlanContext, recipe: Recipe) -> Step:
 
 def start_step(ctx: PlanContext, recipe: Recipe) -> Step:
     m = ctx.spec.master
+    start = (("systemctl", "start", recipe.unit) if ctx.stack == "pacemaker"  # Pacemaker's systemd class does so
+             else (resource_path(recipe), "start"))
     return Step(
         id=f"start-{recipe.name}@{m}", kind=KIND, title=f"start {recipe.name} from the replicated disk", host=m,
-        actions=(Run((resource_path(recipe), "start"), timeout=300), wait_healthy(recipe)),
+        actions=(Run(start, timeout=300), wait_healthy(recipe)),
         checks=(health_check(recipe),),
-        why=f"As the tutorial says: start it again and give it a try, through the same script Heartbeat will use; "
-            f"it must then pass its health check ({recipe.health.describe()}).",
+        why="As the tutorial says: start it again and give it a try, through the same "
+            + ("unit Pacemaker" if ctx.stack == "pacemaker" else "script Heartbeat")
+            + f" will use; it must then pass its health check ({recipe.health.describe()}).",
     )
 
 

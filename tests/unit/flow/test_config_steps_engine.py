@@ -6,43 +6,17 @@ the files land with their modes, the sha256 read-back passes, and a second run p
 
 from __future__ import annotations
 
-import dataclasses
-import grp
-import os
-import pwd
 import shutil
 from pathlib import Path
 
 import pytest
 from helpers.golden import context
+from helpers.relocate import engine_here, relocate
 
-from wizard.core.actions import Check, Run, Step, WaitFor, WriteFile
-from wizard.core.engine import Engine
-from wizard.core.events import Event, EventBus, Output
-from wizard.core.journal import Journal
-from wizard.core.secrets import Redactor
+from wizard.core.actions import Run
+from wizard.core.events import Output
 from wizard.drbd.steps import drbd_config_step
-from wizard.executors.local import LocalExecutor
-from wizard.flow.registry import conditions
 from wizard.heartbeat.steps import heartbeat_files_step
-
-
-def _relocate(step: Step, root: Path) -> Step:
-    """The same step with every /etc path under ``root`` and files owned by whoever runs the test."""
-    user, group = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
-
-    def moved(argv: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(f"{root}{a}" if a.startswith("/etc/") else a for a in argv)
-
-    actions = []
-    for a in step.actions:
-        if isinstance(a, WriteFile):
-            a = dataclasses.replace(a, path=f"{root}{a.path}", owner=user, group=group)
-        elif isinstance(a, WaitFor):
-            a = dataclasses.replace(a, probe=moved(a.probe))
-        actions.append(a)
-    checks = tuple(Check(moved(c.probe), c.until, c.args) for c in step.checks)
-    return dataclasses.replace(step, actions=tuple(actions), checks=checks)
 
 
 def test_config_steps_run_verify_and_are_then_done(tmp_path: Path) -> None:
@@ -52,15 +26,10 @@ def test_config_steps_run_verify_and_are_then_done(tmp_path: Path) -> None:
     root = tmp_path / "node1"
     for d in ("etc/drbd.d", "etc/ha.d/resource.d"):
         (root / d).mkdir(parents=True)
-    steps = [_relocate(drbd_config_step(ctx, "node1"), root), _relocate(heartbeat_files_step(ctx, "node1"), root)]
+    steps = [relocate(drbd_config_step(ctx, "node1"), root), relocate(heartbeat_files_step(ctx, "node1"), root)]
     assert isinstance(steps[0].actions[0], Run)  # the node-side parse, unchanged
 
-    events: list[Event] = []
-    bus = EventBus()
-    bus.subscribe(events.append)
-    journal = Journal.open(tmp_path / "journal")
-    engine = Engine({"node1": LocalExecutor("node1")}, journal, redactor=Redactor(ctx.secrets.values()),
-                    confirm=lambda c, host: False, bus=bus, conditions=conditions())
+    engine, journal, events = engine_here("node1", ctx.secrets.values(), tmp_path / "journal")
     first = engine.run(steps)
     assert first.done == ["drbd-config@node1", "heartbeat-files@node1"]
     assert (root / "etc/ha.d/authkeys").stat().st_mode & 0o777 == 0o600

@@ -1,5 +1,6 @@
-"""As a new user would: `stack = "pacemaker"` is refused by plan and apply with one sentence (nothing planned),
-and `ha-wizard render` writes the Pacemaker files, checked, with the secrets only in the files themselves."""
+"""As a new user would: with `stack = "pacemaker"`, `plan`, `plan --format json` and `apply --dry-run` show the
+whole Pacemaker plan, a real `apply` is refused with one sentence (the lab has not proved it yet), and
+`ha-wizard render` writes the Pacemaker files, checked, with the secrets only in the files themselves."""
 
 from __future__ import annotations
 
@@ -30,19 +31,72 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120, check=False)
 
 
-def test_the_planner_refuses_a_pacemaker_plan_whole() -> None:
-    with pytest.raises(WizardError) as e:
-        build_plan(context("lab-pacemaker", "8.4"))
-    assert str(e.value) == REFUSAL and e.value.exit_code == 1
+def test_the_planner_builds_the_whole_pacemaker_plan_in_place_of_heartbeats() -> None:
+    steps = build_plan(context("lab-pacemaker", "8.4"))
+    ids = [s.id for s in steps]
+    assert all(s.implemented for s in steps)
+    assert not [i for i in ids if i.startswith("heartbeat")]
+    tail = ids[ids.index("pacemaker-files@node1"):]
+    assert tail == ["pacemaker-files@node1", "pacemaker-files@node2", "drbd-boot@node1", "drbd-boot@node2",
+                    "pacemaker-fresh@node1", "pacemaker-fresh@node2", "pacemaker-start@node1",
+                    "pacemaker-start@node2", "pacemaker-online", "cib-load@node1", "pacemaker-active@node1",
+                    "pacemaker-standby@node2"]
+    assert ids.index("mount") < ids.index("pacemaker-files@node1")  # after DRBD and the services, as Heartbeat
     assert build_plan(context("lab", "8.4"))  # the same lab on Heartbeat plans as before
 
 
 @pytest.mark.parametrize("command", [["plan", "--offline"], ["apply", "--dry-run", "--offline"]])
-def test_plan_and_apply_say_one_sentence_and_exit_1(command: list[str], tmp_path: Path) -> None:
+def test_plan_and_dry_run_show_the_pacemaker_steps(command: list[str], tmp_path: Path) -> None:
     r = _cli(*command, "--answers", str(LAB), "--journal-dir", str(tmp_path / "j"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "cluster stack: pacemaker (cluster.stack in the answers)" in r.stdout
+    for words in ("Corosync files: corosync.conf, authkey, and the CIB script", "run: systemctl disable drbd.service",
+                  "clear Debian's default one-node CIB", "crm configure load update /var/lib/ha-wizard/cib.crm",
+                  "wait until node1 and node2 are both online", "node2 stands by (Unpromoted, nothing held)"):
+        assert words in r.stdout, words
+    assert "write: /etc/ha.d" not in r.stdout and "not implemented" not in r.stdout
+    assert "run: systemctl start apache2.service" in r.stdout  # the service tried once by its unit, not a script
+    # the authkey is shown masked only
+    assert "write: /etc/corosync/authkey (mode 400): holds a secret, shown as ********" in r.stdout
+
+
+def test_plan_json_lists_the_pacemaker_steps(tmp_path: Path) -> None:
+    import json
+
+    r = _cli("plan", "--offline", "--format", "json", "--answers", str(LAB), "--journal-dir", str(tmp_path / "j"))
+    assert r.returncode == 0, r.stderr
+    plan = json.loads(r.stdout)
+    assert plan["stack"] == "pacemaker" and plan["stack_source"] == "cluster.stack in the answers"
+    text = json.dumps(plan)
+    assert "cib-load@node1" in text and "pacemaker-active@node1" in text and "heartbeat-start" not in text
+
+
+def test_a_real_apply_is_refused_in_one_sentence_before_any_node_is_contacted(tmp_path: Path) -> None:
+    """The one gate until the lab proves the pair: exit 1, the sentence, no traceback, nothing contacted."""
+    r = _cli("apply", "--yes", "--answers", str(LAB), "--journal-dir", str(tmp_path / "j"))
     assert r.returncode == 1, r.stdout + r.stderr
     assert r.stderr.strip() == f"ha-wizard: {REFUSAL}"
-    assert "Traceback" not in r.stderr and r.stdout == ""
+    assert "Traceback" not in r.stderr and "\n" not in REFUSAL
+    assert not (tmp_path / "j").exists()  # not even the journal or the secrets were written
+
+
+def test_auto_resolved_to_pacemaker_is_refused_by_the_runner(tmp_path: Path) -> None:
+    """"auto" becomes Pacemaker only from the facts: the runner refuses it there, before the journal opens."""
+    import dataclasses
+
+    from wizard.flow.runner import prepare
+    from wizard.flow.session import Options, Session
+
+    ctx = context("lab-pacemaker", "8.4")
+    spec = dataclasses.replace(ctx.spec, stack="auto")
+    session = Session(spec, ctx.secrets, False, Options(journal_dir=str(tmp_path / "j")),
+                      context=dataclasses.replace(ctx, spec=spec, stack="pacemaker"))
+    with pytest.raises(WizardError) as e:
+        prepare(session)
+    assert str(e.value) == REFUSAL and e.value.exit_code == 1
+    assert not (tmp_path / "j").exists()
+    session.options.dry_run = True  # a dry run still plans it: nothing refused
+    assert prepare(session).steps[-1].id == "pacemaker-standby@node2"
 
 
 def test_auto_offline_stays_on_heartbeat(tmp_path: Path) -> None:
@@ -64,7 +118,7 @@ def test_render_writes_the_pacemaker_files_checked(tmp_path: Path) -> None:
     out = tmp_path / "out"
     r = _cli("render", "--answers", str(answers), "--out", str(out), "--journal-dir", str(tmp_path / "j"))
     assert r.returncode == 0, r.stderr
-    assert f"note: {'the Pacemaker stack is rendered and checked but not yet set up'}" in r.stdout
+    assert "note: the Pacemaker stack is planned and checked but not yet set up" in r.stdout
     n1, n2 = out / "node1", out / "node2"
     for rel in ("etc/drbd.d/r0.res", "etc/corosync/corosync.conf", "etc/corosync/authkey"):
         assert (n1 / rel).read_bytes() == (n2 / rel).read_bytes(), rel

@@ -55,4 +55,4 @@ def test_availability_reads_the_package_database_before_the_repositories() -> No
 
 def test_the_refusal_is_one_sentence_naming_the_fix() -> None:
     assert "\n" not in REFUSAL
-    assert 'stack = "heartbeat"' in REFUSAL and "ha-wizard render" in REFUSAL
+    assert 'stack = "heartbeat"' in REFUSAL and "ha-wizard apply --dry-run" in REFUSAL and "lab" in REFUSAL

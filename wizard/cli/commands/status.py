@@ -1,8 +1,10 @@
-"""ha-wizard status: every DRBD device on both nodes; or a saved /proc/drbd parsed, for support cases; or,
-with --watch, the whole pair live (DRBD, Heartbeat, the service address, each service's health).
+"""ha-wizard status: every DRBD device on both nodes (and, on the Pacemaker stack, crm_mon's view from each);
+or a saved /proc/drbd parsed, for support cases; or, with --watch, the whole pair live (DRBD, the cluster
+manager, the service address, each service's health).
 
 JSON shapes. Live: ``{"nodes": {"<name>": {"version": ..., "devices": [...]}}}``, with ``"error"`` in
-place of the state for a node that could not be read. Saved file (``--proc-drbd FILE``): the bare
+place of the state for a node that could not be read; on Pacemaker also ``{"pacemaker": {"<name>": {...}}}``,
+crm_mon as each node sees the cluster. Saved file (``--proc-drbd FILE``): the bare
 ``{"version": ..., "devices": [...]}`` of that one file. ``--watch --json``: one line per refresh,
 ``wizard.heartbeat.pair_state.PairState.to_json``.
 """
@@ -71,6 +73,26 @@ def _node_state(ex: Any, family: str) -> dict[str, Any]:
     return status.to_json()
 
 
+def _crm_state(ex: Any, spec: Any) -> dict[str, Any]:
+    """crm_mon as this node sees the cluster: one read-only probe over the node's connection."""
+    from wizard.pacemaker.cib import drbd_ids_of
+    from wizard.pacemaker.conditions import crm_probe, crm_state
+
+    c = crm_state(ex.probe(list(crm_probe())), drbd_ids_of(spec)[1])
+    return {"running": c.running, "error": c.error, "online": list(c.online), "standby": list(c.standby),
+            "promoted": list(c.promoted), "unpromoted": list(c.unpromoted), "group_on": list(c.group_on),
+            "stonith_enabled": c.stonith_enabled, "failed": list(c.failed), "words": _crm_words(c)}
+
+
+def _crm_words(c: Any) -> str:
+    if c.error:
+        return f"Pacemaker not running ({c.error})"
+    return (f"online: {', '.join(c.online) or 'none'}; DRBD Promoted on {', '.join(c.promoted) or 'no node'}; "
+            f"the group on {', '.join(c.group_on) or 'no node'}; {c.stonith_words()}"
+            + (f"; standby: {', '.join(c.standby)}" if c.standby else "")
+            + (f"; FAILED: {', '.join(c.failed)}" if c.failed else ""))
+
+
 def _answers(args: argparse.Namespace) -> str | None:
     if args.answers:
         return str(args.answers)
@@ -111,6 +133,9 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
             nodes[n] = {"error": f"not contacted: {why}"} if getattr(ex, "inner", True) is None else \
                 _node_state(ex, family)
         out: dict[str, Any] = {"nodes": nodes}
+        if session.context is not None and session.context.stack == "pacemaker":
+            out["pacemaker"] = {n: _crm_state(session.executors[n], session.spec) for n in nodes
+                                if "error" not in nodes[n]}
         standalone = any(isinstance(d, dict) and d.get("cs") == "StandAlone"
                          for st in nodes.values() for d in st.get("devices", []))
         if standalone and not any("error" in st for st in nodes.values()):
@@ -207,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         for name, state in result["nodes"].items():
             print("\n".join(_text(name, state)))
+        for name, crm in result.get("pacemaker", {}).items():
+            print(f"Pacemaker, as {name} sees it: {crm['words']}")
         if "split_brain" in result:
             print("\n" + result["split_brain"]["text"])
     return 1 if any("error" in s for s in result["nodes"].values()) else 0

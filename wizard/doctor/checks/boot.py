@@ -16,6 +16,8 @@ _f = Family(FAMILY, "boot")
 
 
 def at_boot(pair: Pair) -> list[Finding]:
+    if pair.stack == "pacemaker":
+        return []  # the opposite holds there: DRBD off at boot (the Pacemaker family checks it)
     out = [_f("fail", "drbd", f"DRBD does not start at boot on {n.name} ({state})",
               [said(n, "systemctl is-enabled drbd", state)], "after a reboot the resource is down: Heartbeat's "
               "drbddisk cannot promote it and the node cannot take over (nor resync as the standby)",
