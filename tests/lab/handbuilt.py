@@ -31,11 +31,11 @@ from helpers.tutorial_pair import (
 
 from wizard.lab import Lab
 
-from .wizard_on_node import BOOT_OFF, on_both
+from .wizard_on_node import BOOT_LINKS, BOOT_OFF, on_both, restore_saved
 
 NODES = (1, 2)
 # Everything the hand build changes outside /replicated, saved before and put back after.
-TOUCHED = ("/etc/hosts", "/etc/fstab", "/etc/drbd.d", "/etc/ha.d", "/etc/apache2", "/var/www")
+TOUCHED = ("/etc/hosts", "/etc/fstab", "/etc/drbd.d", "/etc/ha.d", "/etc/apache2", "/var/www", *BOOT_LINKS)
 SAVED = "/root/.before-handbuilt.tar"
 
 
@@ -61,10 +61,11 @@ def save_image_state(lab: Lab) -> None:
 def restore_image_state(lab: Lab) -> None:
     """Heartbeat and DRBD stopped and off at boot again, apache2 off, the saved files back, disks blank."""
     def restore(n: int) -> None:
-        lab.ssh(n, f"systemctl stop heartbeat apache2 >/dev/null 2>&1; {BOOT_OFF}", check=False, timeout=180)
+        lab.ssh(n, "systemctl stop heartbeat apache2 >/dev/null 2>&1", check=False, timeout=180)
         lab.reset_data_disk(n)
-        lab.ssh(n, f"test -f {SAVED} && rm -rf {' '.join(TOUCHED)} && tar -xpf {SAVED} -C / && rm -f {SAVED}; "
-                   "rmdir /replicated 2>/dev/null; rm -f /var/log/ha-log; sync", check=False, timeout=120)
+        lab.ssh(n, f"if test -f {SAVED}; then {restore_saved(TOUCHED, SAVED)}; rm -f {SAVED}; fi; "
+                   f"rmdir /replicated 2>/dev/null; rm -f /var/log/ha-log; sync; {BOOT_OFF}", check=False,
+                timeout=180)
 
     # the standby's Heartbeat first: it would take over what the other releases
     on_both(lambda n: lab.ssh(n, "ip -o addr | grep -q 'inet 10.99.0.100/' || systemctl stop heartbeat",

@@ -371,7 +371,7 @@ def walk(lab: Lab, pane: Pane, peer_fp: str, t0: float) -> None:
                 raise
     pane.snap("services-ticked")
     pane.keys("C-n")
-    pane.wait("Step 7 of 11: Heartbeat timing", "recommended: keepalive 1", timeout=120, bad=gone)
+    pane.wait("Step 7 of 11: Cluster manager", "recommended: keepalive 1", timeout=120, bad=gone)
     pane.snap("heartbeat")
     pane.keys("C-n")
 
