@@ -187,14 +187,6 @@ def standby_args(spec: Spec) -> tuple[str, ...]:
     return (drbd_ids_of(spec)[1], str(spec.drbd.minor), spec.storage.mount_point, spec.service.vip)
 
 
-def _active_args(ctx: PlanContext) -> tuple[str, ...]:
-    return active_args(ctx.spec)
-
-
-def _standby_args(ctx: PlanContext) -> tuple[str, ...]:
-    return standby_args(ctx.spec)
-
-
 def probe(ctx: PlanContext) -> tuple[str, ...]:
     return node_probe(ctx.drbd_family, ctx.spec.drbd.resource)
 
@@ -202,7 +194,7 @@ def probe(ctx: PlanContext) -> tuple[str, ...]:
 def verify_active_step(ctx: PlanContext, services: ServiceChecks = ()) -> Step:
     """The master holds DRBD Promoted (Primary), the mount, the address and the services."""
     s = ctx.spec
-    state = NodeState(probe(ctx), "pcmk-active", _active_args(ctx), ACQUIRE_S, f"{s.master} Promoted, "
+    state = NodeState(probe(ctx), "pcmk-active", active_args(s), ACQUIRE_S, f"{s.master} Promoted, "
                       f"{s.storage.mount_point}, {s.service.vip}, the group started", interval=2)
     why = ("Read from the node itself (DRBD role, /proc/mounts, `ip -o addr`, each service's own answer) and "
            "from crm_mon (DRBD Promoted, the group started here).")
@@ -212,7 +204,7 @@ def verify_active_step(ctx: PlanContext, services: ServiceChecks = ()) -> Step:
 def verify_standby_step(ctx: PlanContext) -> Step:
     s = ctx.spec
     p = s.peer_node.name
-    state = NodeState(probe(ctx), "pcmk-standby", _standby_args(ctx), 120,
+    state = NodeState(probe(ctx), "pcmk-standby", standby_args(s), 120,
                       f"{p} Unpromoted, nothing mounted, no {s.service.vip}", interval=2)
     return standby_step("pacemaker", p, "Unpromoted", state, f"The peer holds nothing until {s.master} fails or is put "
                         f"in standby: DRBD Unpromoted (Secondary), nothing on {s.storage.mount_point}, no "
