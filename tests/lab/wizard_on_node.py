@@ -48,7 +48,9 @@ NODES = (1, 2)
 #: and at the end, so every scenario (and the other lab modules) starts from the image's own files.
 #: Where the units' boot state lives: systemd's own links (enable, mask) and the SysV rc links (update-rc.d).
 BOOT_LINKS = ("/etc/systemd/system", *(f"/etc/rc{r}.d" for r in "0123456S"))
-SAVED = ("/etc/hosts", "/etc/fstab", "/etc/drbd.conf", "/etc/drbd.d", "/etc/ha.d", *BOOT_LINKS)
+SAVED = ("/etc/hosts", "/etc/fstab", "/etc/drbd.conf", "/etc/drbd.d", "/etc/ha.d",
+         "/etc/corosync", "/var/lib/pacemaker",  # Pacemaker's pair: corosync.conf, authkey, the CIB
+         *BOOT_LINKS)
 
 
 def restore_saved(paths: tuple[str, ...], tar: str) -> str:
@@ -286,13 +288,15 @@ def snapshot(lab: Lab) -> None:
 MOVED_PATHS = ("/etc/mail", "/var/mail", "/var/spool/mqueue", "/var/spool/mqueue-client", "/etc/apache2",
                "/var/www", "/etc/postgresql/15/main", "/var/lib/postgresql/15/main", "/usr/sbin/sendmail")
 SERVICE_UNITS = "sendmail.service apache2.service postgresql.service"
+# Either cluster stack: Pacemaker before Corosync (it needs Corosync to stop its resources cleanly)
+STACK_UNITS = "heartbeat.service pacemaker.service corosync.service"
 # The image's boot state: Heartbeat, DRBD and the services all off (an apply enables the first two and
 # disables, sometimes masks, the services). `systemctl is-enabled` is asked first and only what differs is
 # changed, with one daemon-reload: under emulation every disable/unmask costs ~12 s (systemd-sysv-install's
 # update-rc.d, then a reload) even when there is nothing to change, and a clean ran 5 of them on each node.
 BOOT_OFF = (
     "PATH=$PATH:/usr/sbin:/sbin; masked=; enabled=; "
-    f"for u in heartbeat.service drbd.service {SERVICE_UNITS}; do case $(systemctl is-enabled $u 2>/dev/null) in "
+    f"for u in {STACK_UNITS} drbd.service {SERVICE_UNITS}; do case $(systemctl is-enabled $u 2>/dev/null) in "
     "masked*) masked=\"$masked $u\";; disabled|static|'') ;; *) enabled=\"$enabled $u\";; esac; done; "
     "if [ -n \"$masked\" ]; then systemctl unmask --no-reload $masked || exit 1; fi; "
     "[ -z \"$masked$enabled\" ] && exit 0; systemctl disable --no-reload $masked $enabled >/dev/null 2>&1; "
@@ -323,7 +327,7 @@ def clean_pair(lab: Lab, *, pids: list[int] | None = None) -> None:
         t = [time.monotonic()]
         # Heartbeat and DRBD as the image has them: off at boot (an apply enables both), the services stopped
         # Heartbeat first (releasing what it holds), then whatever an apply or a test left running
-        lab.ssh(n, f"systemctl stop heartbeat.service; systemctl stop drbd.service {SERVICE_UNITS}; "
+        lab.ssh(n, f"systemctl stop {STACK_UNITS}; systemctl stop drbd.service {SERVICE_UNITS}; "
                    "ip addr del 10.99.0.100/24 dev eth1 2>/dev/null; true", timeout=180)
         t.append(time.monotonic())
         lab.ssh(n, RESTORE_MOVED, timeout=180)
@@ -339,10 +343,10 @@ def clean_pair(lab: Lab, *, pids: list[int] | None = None) -> None:
         parts = dict(zip(("stop", "links", "disk", "files_boot"), secs, strict=True))
         record_timing(lab.lab_dir, "clean_pair_node_secs", t[-1] - t[0], node=n, **parts)
 
-    # The standby's Heartbeat first: stopped on the node holding the resources while its peer still runs,
+    # The standby's stack first: stopped on the node holding the resources while its peer still runs,
     # it would hand them over (a takeover, then a second release) instead of only releasing them.
-    on_both(lambda n: lab.ssh(n, "ip -o addr | grep -q 'inet 10.99.0.100/' || systemctl stop heartbeat.service",
-                              check=False, timeout=180))
+    on_both(lambda n: lab.ssh(n, "ip -o addr | grep -q 'inet 10.99.0.100/' || "
+                                 "systemctl stop heartbeat.service pacemaker.service", check=False, timeout=300))
     on_both(clean)
 
 

@@ -154,26 +154,3 @@ async def test_review_lists_the_package_installs_first(make_app, fake_core) -> N
         assert "installed first: drbd-utils, heartbeat, sendmail on server2 (the checks that need them" in status
         assert "] install drbd-utils" in text_of(app, "#plan-peer") and "] install " not in text_of(app, "#plan-master")
         assert app.st.facts["plan"].steps[0][:3] == ("install@server2", "install", "server2")
-
-
-async def test_a_real_run_of_the_pacemaker_stack_is_refused_in_one_sentence(make_app, fake_core,
-                                                                           tmp_path: Path) -> None:
-    """Review shows the whole Pacemaker plan; Run opens the real session, which refuses before any node is
-    contacted (the lab has not proved the stack yet): the sentence, nothing applied."""
-    from screens.core import Core
-    from wizard.pacemaker.stack import REFUSAL
-
-    fake_core.run_session = Core.run_session.__get__(fake_core)  # the real gate, not the fake's dry session
-    answers = Path(local_answers(tmp_path))
-    answers.write_text(answers.read_text().replace("[cluster]\n", '[cluster]\nstack = "pacemaker"\n'
-                                                                  'fencing = "none-confirmed"\n', 1))
-    app = make_app(answers=str(answers), dry_run=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await goto(app, pilot, "review")
-        await until(pilot, lambda: app.st.facts.get("plan") is not None, what="the plan")
-        assert "load the CIB (crm configure load update)" in app.st.facts["plan"].text
-        await pilot.press("ctrl+n")
-        await until(pilot, lambda: isinstance(app.screen, FailureModal), what="the refusal")
-        assert "set up by ha-wizard until the lab proves it" in " ".join(screen_text(app).split())
-        assert app.st.outcome.stopped == REFUSAL
-    assert fake_core.applied == []

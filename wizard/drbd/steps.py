@@ -166,7 +166,11 @@ def primary_step(ctx: PlanContext) -> Step:
     s = ctx.spec
     return Step(
         id=f"primary@{s.master}", kind="promote", title=f"{s.master} is DRBD Primary", host=s.master,
-        actions=(Run(("drbdadm", "primary", s.drbd.resource)),),
+        actions=(Run(("drbdadm", "primary", s.drbd.resource), explain=(
+            # the usual cause on a built pair: the cluster moved everything to the peer (a failover)
+            (11, f"DRBD refused to make {s.master} Primary (its message is below); when {s.peer_node.name} is "
+                 f"Primary, e.g. after a failover, hand the services back with `ha-wizard failover-test --back "
+                 f"--confirm {s.peer_node.name}`, then run `ha-wizard resume`"),)),),
         checks=(Check(state_probe(ctx), "drbd-role", (str(s.drbd.minor), "Primary")),),
     )
 

@@ -63,7 +63,6 @@ def changes(steps: list[Step], journal: Journal, answers_digest: str,
 
 def prepare(session: Session) -> Prepared:
     """Plan, open the journal and name the steps that changed since the last run, and why."""
-    _gate(session)  # before anything is measured or opened on the nodes
     journal = Journal.open(session.journal_dir)
     _link_rate(session, journal)
     steps = session.plan()
@@ -75,14 +74,6 @@ def prepare(session: Session) -> Prepared:
         return ex is not None and step.implemented and engine.is_done(step, ex)
 
     return changes(steps, journal, session.spec.digest(), is_done)
-
-
-def _gate(session: Session) -> None:
-    """A real run of a stack the lab has not proved yet is refused (``wizard.pacemaker.stack``, the one gate)."""
-    from wizard.pacemaker.stack import require_applicable
-
-    if session.context is not None and not session.options.dry_run:
-        require_applicable(session.context.stack)
 
 
 def _link_rate(session: Session, journal: Journal) -> None:
@@ -111,7 +102,6 @@ def apply(session: Session, prepared: Prepared, *, confirm: Confirmer, bus: Even
     versions and paths), before anything else is changed. Without packages to install every check comes first."""
     if session.options.dry_run:
         raise AssertionError("apply() is never called in dry-run; describe the plan instead")
-    _gate(session)
     master = session.executors[session.spec.master]
     wrong = check_master_identity(session.spec, master)
     if wrong:

@@ -78,10 +78,6 @@ def open_session(answers: str | Path, options: Options, *, connect: bool = True)
 
 
 def session_for(spec: Spec, given: SecretsInAnswers, options: Options, *, connect: bool = True) -> Session:
-    if not options.dry_run:  # an answered stack the lab has not proved: refused before any node is contacted
-        from wizard.pacemaker.stack import require_applicable
-
-        require_applicable(spec.stack)
     journal_dir = options.journal_dir or spec.wizard.journal_dir
     secrets, new = secrets_mod.resolve(given, journal_dir)
     s = Session(spec, secrets, new, options)

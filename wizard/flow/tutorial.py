@@ -1,8 +1,6 @@
 """The tutorial's steps in order, across the parts: the missing packages installed, nodes, DRBD, services,
 then the cluster manager (Heartbeat, or Pacemaker + Corosync: ``ctx.stack``) started and verified
 (the failover drill itself is ``ha-wizard failover-test``: it interrupts the service, so it runs on request).
-A Pacemaker plan is built and shown whole; a real run of it is refused until the lab proves it (the one
-gate: ``wizard.pacemaker.stack.require_applicable``).
 
 Each part builds its own steps (pure functions of the ``PlanContext``); this module only orders them,
 master first where a step runs on both nodes.

@@ -32,6 +32,7 @@ PACKAGES: tuple[str, ...] = (
     "systemd-sysv", "udev", "kmod",
     "openssh-server", "openssh-sftp-server",
     "drbd-utils", "heartbeat",
+    "pacemaker", "corosync", "crmsh", "resource-agents",  # the second cluster stack (docs/pacemaker.md)
     "iproute2", "iputils-ping", "net-tools",  # heartbeat's IPaddr needs ifconfig (net-tools)
     "fdisk", "e2fsprogs", "util-linux", "procps", "psmisc",
     "python3", "python3-venv",
@@ -40,7 +41,8 @@ PACKAGES: tuple[str, ...] = (
 
 #: Installed but not started at boot: the wizard (and later Heartbeat) decides when they run. The
 #: service daemons are also kept off so that booting two VMs under TCG emulation stays fast.
-DISABLED_AT_BOOT: tuple[str, ...] = ("heartbeat", "drbd", "apache2", "postgresql", "sendmail")
+DISABLED_AT_BOOT: tuple[str, ...] = ("heartbeat", "corosync", "pacemaker", "drbd", "apache2", "postgresql",
+                                     "sendmail")
 
 #: Periodic jobs that only burn emulated CPU (or try a network the lab does not have).
 MASKED_UNITS: tuple[str, ...] = (

@@ -10,16 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from wizard.errors import WizardError
 from wizard.nodes.facts import NodeFacts
 
 HEARTBEAT_PACKAGE = "heartbeat"
-# THE gate (the only one): a real apply or resume of a Pacemaker plan is refused until the lab scenario has
-# proved the pair (docs/pacemaker.md). `plan`, `apply --dry-run`, `render` and the TUI's Review show it whole.
-APPLY_PROVEN = False
-REFUSAL = ('the Pacemaker stack is planned and checked but not yet set up by ha-wizard until the lab proves it: '
-           'use stack = "heartbeat" in [cluster] to set up this pair now, or `ha-wizard plan` and '
-           "`ha-wizard apply --dry-run` to review the Pacemaker plan (docs/pacemaker.md)")
 
 
 def heartbeat_availability(nf: object) -> bool | None:
@@ -46,9 +39,3 @@ def resolve_stack(answer: str, facts: Mapping[str, object], names: Sequence[str]
         return "heartbeat", "auto: heartbeat is installed on both nodes or offered by their repositories"
     unknown = [n for n, ok in seen.items() if ok is None]
     return "heartbeat", f"auto: assumed, {' and '.join(unknown)} not probed or could not tell"
-
-
-def require_applicable(stack: str) -> None:
-    """Refuse a real run of a plan for ``stack`` that is not proven yet (one sentence, exit 1)."""
-    if stack == "pacemaker" and not APPLY_PROVEN:
-        raise WizardError(REFUSAL)

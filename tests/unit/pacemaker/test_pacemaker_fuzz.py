@@ -81,7 +81,7 @@ def check_valid(raw: dict[str, Any], run_tools: bool) -> str:
     if stack == "heartbeat":
         assert build_plan(ctx)
         return "heartbeat"
-    steps = build_plan(ctx)  # the whole Pacemaker plan; only a real run is refused (stack.require_applicable)
+    steps = build_plan(ctx)  # the whole Pacemaker plan
     assert [s.id for s in steps if s.kind == "cib-load"] == [f"cib-load@{spec.master}"]
     assert all(s.implemented for s in steps)
     files = {n: {f.path: f for f in node_files(ctx, n)} for n in ctx.order}

@@ -65,11 +65,28 @@ def test_the_nodes_corosync_check_runs(broken: bool, rc: int) -> None:
 
 def test_boot_step_turns_drbd_off_and_the_cluster_on() -> None:
     step = steps.boot_step(LAB, "node2")
-    assert [r.argv for r in runs(step)] == [("systemctl", "disable", "drbd.service"),
+    assert [r.argv for r in runs(step)] == [("sh", "-c", steps.DRBD_OFF_AT_BOOT),
                                            ("systemctl", "enable", "corosync.service", "pacemaker.service")]
     assert [c.probe for c in step.checks] == [("sh", "-c", "! systemctl is-enabled --quiet drbd.service 2>/dev/null"),
                                              ("systemctl", "is-enabled", "--quiet", "corosync.service",
                                               "pacemaker.service")]
+
+
+@pytest.mark.parametrize(("state", "disabled"), [("enabled", True), ("disabled", False), ("missing", False)])
+def test_drbd_is_disabled_only_when_enabled(tmp_path: Path, state: str, disabled: bool) -> None:
+    """A disable with nothing to change still runs update-rc.d and a reload: it is left out then."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    rc = {"enabled": 0, "disabled": 1, "missing": 4}[state]
+    (bin_dir / "systemctl").write_text(f"#!/bin/sh\necho \"$@\" >> {tmp_path}/calls\n"
+                                       f"[ \"$1\" = is-enabled ] && exit {rc}; exit 0\n")
+    (bin_dir / "systemctl").chmod(0o755)
+    r = subprocess.run(["sh", "-c", steps.DRBD_OFF_AT_BOOT], env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls[0] == "is-enabled --quiet drbd.service"
+    assert (calls[1:] == ["disable drbd.service"]) is disabled, calls
 
 
 def _fake_bin(tmp: Path, members: str) -> Path:

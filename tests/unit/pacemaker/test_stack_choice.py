@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wizard.nodes.facts import NodeFacts, unreached
-from wizard.pacemaker.stack import REFUSAL, heartbeat_availability, resolve_stack
+from wizard.pacemaker.stack import heartbeat_availability, resolve_stack
 
 NAMES = ("node1", "node2")
 
@@ -51,8 +51,3 @@ def test_availability_reads_the_package_database_before_the_repositories() -> No
     assert heartbeat_availability(UNKNOWN) is None
     assert heartbeat_availability(facts("x", installed=True, db=False, offered=False)) is False
     assert heartbeat_availability("not facts") is None
-
-
-def test_the_refusal_is_one_sentence_naming_the_fix() -> None:
-    assert "\n" not in REFUSAL
-    assert 'stack = "heartbeat"' in REFUSAL and "ha-wizard apply --dry-run" in REFUSAL and "lab" in REFUSAL
