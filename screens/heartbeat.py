@@ -234,7 +234,9 @@ class HeartbeatScreen(WizardScreen):
         for k in TIMING:
             hb[k] = as_int(self.value(f"#{k}"))
         hb["second_interface"] = self.value("#second_interface")
-        self.save_fencing()
+        self.bad_password_script = False
+        if stack != "heartbeat":  # hidden under Heartbeat: what was typed there while they showed is dropped
+            self.save_fencing()
 
     def save_fencing(self) -> None:
         """The fencing answers. STONITH goes off only with the typed word; a password-script field holding

@@ -135,3 +135,22 @@ async def test_a_password_typed_for_its_script_is_never_shown_nor_kept(make_app)
         assert secret not in shown(app) and secret not in screen_text(app)
         assert app.screen.query_one("#password_script", Input).value == ""  # cleared
         assert app.st.raw["stonith"]["password_script"] == ""  # never in the answers being edited
+
+
+async def test_a_pacemaker_answers_file_goes_through_the_screen_unchanged(make_app, tmp_path: Path) -> None:
+    """Loaded into the fields and saved back by the TUI: the same answers (the round trip of wizard.core.answers)."""
+    src = Path(__file__).resolve().parents[1] / "data" / "answers" / "pacemaker-ipmi.toml"
+    app = make_app(answers=str(src))
+    async with app.run_test(size=SIZE) as pilot:
+        await goto(app, pilot, "heartbeat")
+        assert app.screen.query_one("#agent", Select).value == "fence_ipmilan"
+        assert app.screen.query_one("#fence-peer", Input).value == "bmc-beta.example.com"
+        assert "alpha's BMC" in flat(app)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.screen.NAME == "review" and "plan" in app.st.facts, timeout=60)
+        app.st.save_path = str(tmp_path / "again.toml")
+        again, _ = load_answers(app.core.save(app.st))
+    want, _ = load_answers(src)
+    mine, theirs = again.to_dict(), want.to_dict()
+    assert mine.pop("wizard")["journal_dir"] != theirs.pop("wizard")["journal_dir"]  # the TUI's own journal
+    assert mine == theirs and mine["stonith"]["password_script"] == "/root/bmc-password.sh"
