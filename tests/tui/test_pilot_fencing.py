@@ -17,6 +17,7 @@ SIZE = (80, 24)
 
 
 def flat(app) -> str:
+    """Every Static's text, shown or hidden (whether a part shows is asserted on its ``display``)."""
     return " ".join(screen_text(app).split())
 
 
@@ -55,6 +56,13 @@ async def test_fencing_fields_show_for_pacemaker_and_auto_only(make_app) -> None
                         ("identity_file", False), ("master", True), ("peer", True)):
             assert app.screen.query_one(f"#row-{row}").display is on, row
         assert "server1's BMC" in flat(app) and "server2's BMC" in flat(app)
+        await choose(pilot, app, "agent", "fence_virsh")
+        for row, on in (("login", True), ("password_script", False), ("hypervisor", True),
+                        ("identity_file", True), ("master", True), ("peer", True)):
+            assert app.screen.query_one(f"#row-{row}").display is on, row
+        assert "server1's VM" in flat(app) and not app.screen.query_one("#why-password_script").display
+        await choose(pilot, app, "agent", "later")
+        assert not app.screen.query_one("#row-master").display  # not chosen yet: no fields
         await choose(pilot, app, "stack", "auto")
         assert box.display
         await choose(pilot, app, "stack", "heartbeat")
@@ -67,6 +75,7 @@ async def test_no_stonith_needs_the_typed_word_then_review_says_stonith_off(make
         await goto(app, pilot, "heartbeat")
         await choose(pilot, app, "stack", "pacemaker")
         await choose(pilot, app, "fencing", "none-confirmed")
+        assert app.screen.query_one("#none-box").display and not app.screen.query_one("#stonith-box").display
         assert "split brain" in flat(app) and f"Type {CONFIRM_WORD} to turn STONITH off." in flat(app)
         await type_into(pilot, app, "#confirm", "yes")
         await pilot.press("ctrl+n")
