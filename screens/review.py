@@ -101,6 +101,7 @@ class ReviewScreen(WizardScreen):
         notes = [ln[6:] for ln in view.header.splitlines() if ln.startswith("note: ")]
         self.say("#plan-status", Content("\n").join([
             line(f"{len(steps)} steps: {counts}; {later} not built yet (reported, never faked).", "bold"),
+            *([self.fencing_line()] if self.st.raw["cluster"].get("stack", "heartbeat") != "heartbeat" else []),
             *(line(n, "$text-warning") for n in notes)]))
         self.query_one("#plan-all", Static).update(plan_content(view.text))
         tabs = self.query_one("#plan-tabs", TabbedContent)
@@ -108,6 +109,16 @@ class ReviewScreen(WizardScreen):
             tabs.get_tab(f"tab-{role}").label = host
             self.query_one(f"#plan-{role}", Static).update(plan_content(view.per_host[host]))
         tabs.display = True
+
+    def fencing_line(self) -> Content:
+        """Pacemaker's fencing in one line (step 7's choice), STONITH off in the warning colour."""
+        from wizard.pacemaker.cib import fencing_summary
+
+        spec = self.st.spec()
+        text = fencing_summary(spec)
+        if spec.stack == "auto":
+            text += " (Pacemaker only)"
+        return line(text, "$text-warning" if spec.fencing == "none-confirmed" or not spec.stonith.agent else "")
 
     def save(self) -> None:
         self.st.save_path = self.value("#save-path") or self.st.default_save_path()

@@ -97,6 +97,23 @@ def test_heartbeat_profile(snap_compare, make_app, snap_journal) -> None:
     assert snap_compare(make_app(journal_dir=snap_journal), terminal_size=SIZE, run_before=_at("heartbeat"))
 
 
+def test_heartbeat_fencing_off(snap_compare, make_app, snap_journal) -> None:
+    """Pacemaker with STONITH off chosen: the risk in one sentence and the box for the typed word."""
+    from textual.widgets import Select
+
+    async def no_stonith(pilot) -> None:  # type: ignore[no-untyped-def]
+        screen = pilot.app.screen
+        screen.query_one("#stack", Select).value = "pacemaker"
+        screen.query_one("#fencing", Select).value = "none-confirmed"
+        await until(pilot, lambda: screen.query_one("#none-box").display)
+        screen.query_one("#confirm", Input).focus()
+        screen.query_one("#confirm", Input).scroll_visible(animate=False)
+        await until(pilot, lambda: "split brain" in screen_text(pilot.app))
+
+    assert snap_compare(make_app(journal_dir=snap_journal), terminal_size=SIZE,
+                        run_before=_at("heartbeat", no_stonith))
+
+
 async def _plan(pilot) -> None:  # type: ignore[no-untyped-def]
     await until(pilot, lambda: pilot.app.st.facts.get("plan") is not None, what="the plan")
     await until(pilot, lambda: pilot.app.screen.query_one("#plan-tabs").display)

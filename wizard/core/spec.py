@@ -362,7 +362,9 @@ class _Collector:
         self.add(f"{key} = {'********' if secret else v.shown(value)}: {rule}")
 
 
-SECRET_FIELDS = {("drbd", "shared_secret"), ("heartbeat", "authkey")}
+# Never echoed in a sentence when wrong. stonith.password_script is a path, but a wrong one may well be the
+# BMC password typed where its script belongs.
+SECRET_FIELDS = {("drbd", "shared_secret"), ("heartbeat", "authkey"), ("stonith", "password_script")}
 
 
 def _kind_ok(val: Any, f: Field) -> bool:

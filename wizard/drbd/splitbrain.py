@@ -10,7 +10,7 @@ clients wrote to the one that held the address.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wizard.core.actions import Confirm, Run, Step, WaitFor
 from wizard.drbd.diagnose import KERNEL_LOG, latest_clue
@@ -75,16 +75,27 @@ def discard_argv(family: str, resource: str) -> tuple[str, ...]:
     return ("drbdadm", "connect", "--discard-my-data", resource)  # 8.4 and 9
 
 
+@dataclass(frozen=True)
+class StackHold:
+    """How the victim's cluster stack is kept out of the manual recovery and let back in: ``release`` runs
+    first on the victim (its first command asks for the typed consent) and must leave the victim holding
+    nothing (no service, no address, no mount, DRBD Secondary); ``rejoin`` runs on the victim once the resync
+    is done. Each stack's own in ``wizard.flow.recovery``."""
+
+    release: tuple[Run, ...]
+    rejoin: tuple[Run, ...]
+
+
 def recovery_steps(sb: SplitBrain, *, family: str, resource: str, minor: int, mount_point: str,
-                   stop_stack: tuple[str, ...], start_stack: tuple[str, ...]) -> list[Step]:
-    """DRBD's manual recovery: on the victim, the cluster stack stopped (it releases what it holds), the disk
-    unmounted and demoted, reconnected discarding its changes; on the survivor, reconnected; then the resync
-    and the victim's stack started again (it rejoins as the standby)."""
+                   hold: StackHold) -> list[Step]:
+    """DRBD's manual recovery: on the victim, the cluster stack made to let go (it releases what it holds),
+    the disk unmounted and demoted, reconnected discarding its changes; on the survivor, reconnected; then
+    the resync and the victim's stack let back in (it rejoins as the standby)."""
     v, s = sb.victim, sb.survivor
     consent = Confirm(v, f"discard every change made on {v} since the split-brain; {v} is resynced from {s}")
     return [
         Step(id=f"sb-victim@{v}", kind="split-brain", title=f"discard {v}'s changes", host=v, actions=(
-            Run(stop_stack, confirm=consent, timeout=300),
+            replace(hold.release[0], confirm=consent), *hold.release[1:],
             Run(("sh", "-c", 'mountpoint -q "$1" && umount "$1"; exit 0', "sh", mount_point)),
             Run(("drbdadm", "secondary", resource)),
             Run(("drbdadm", "disconnect", resource), ok_codes=(0, 10, 11, 20)),
@@ -98,6 +109,6 @@ def recovery_steps(sb: SplitBrain, *, family: str, resource: str, minor: int, mo
                     what=f"{v} resynced from {s}"),
         ), why=f"{s} keeps its data and sends {v} what differs."),
         Step(id=f"sb-rejoin@{v}", kind="split-brain", title=f"{v} rejoins as the standby", host=v,
-             actions=(Run(start_stack, timeout=120),),
-             why=f"{v}'s cluster stack starts again; it holds nothing while {s} serves."),
+             actions=hold.rejoin,
+             why=f"{v}'s cluster stack takes it back; it holds nothing while {s} serves."),
     ]

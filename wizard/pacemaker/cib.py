@@ -230,6 +230,20 @@ def fencing(ctx: PlanContext) -> list[CibObject]:
     return out
 
 
+def fencing_summary(spec: Spec) -> str:
+    """One line on how Pacemaker fences, as the answers say (the Review screen shows it, never a secret: the
+    password stays in its script on the nodes)."""
+    if spec.fencing == "none-confirmed":
+        return ('Fencing: STONITH off (cluster.fencing = "none-confirmed"): a broken link can lead to a split '
+                "brain.")
+    agent = spec.stonith.agent
+    if not agent:
+        return "Fencing: STONITH on, but no fence agent chosen yet: the plan is NOT READY until [stonith] is given."
+    what = "BMC" if agent == "fence_ipmilan" else "VM"
+    targets = ", ".join(f"{n.name}'s {what} {n.fence_target or '(missing)'}" for n in spec.nodes)
+    return f"Fencing: STONITH on through {agent} ({targets})."
+
+
 def cib_objects(ctx: PlanContext) -> list[CibObject]:
     """Everything the CIB gets, in the order the script lists it."""
     sticky = 0 if ctx.spec.heartbeat.auto_failback else STICKINESS

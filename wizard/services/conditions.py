@@ -127,10 +127,12 @@ def services_unused(r: Result, *paths: str) -> Verdict:
 
 
 @condition("unit-boot-off")
-def unit_boot_off(r: Result, mask: str = "") -> Verdict:
-    """Probe: ``systemctl is-enabled UNIT``. Off at boot: disabled (or masked; masked only, with mask)."""
+def unit_boot_off(r: Result, want: str = "") -> Verdict:
+    """Probe: ``systemctl is-enabled UNIT``. Off at boot: disabled or masked; with ``want`` "mask" masked only,
+    with "disabled" disabled only (Pacemaker's systemd class cannot start a masked unit)."""
     state = (r.out.strip().splitlines() or ["unknown"])[0]
-    ok = state == "masked" if mask else state in ("disabled", "masked")
+    ok = state == "masked" if want == "mask" else state == "disabled" if want == "disabled" else \
+        state in ("disabled", "masked")
     return Verdict(ok, state=f"at boot: {state}")
 
 

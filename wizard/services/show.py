@@ -52,6 +52,11 @@ def describe_recipe(name: str, spec: Spec | None = None) -> str:
                  + (" and mask" if recipe.mask else "") + "); Heartbeat starts it"),
         ("haresources", f"{recipe.init_script}: {resource_path(recipe)}, written by ha-wizard"),
     ]
+    if spec is not None and spec.stack == "pacemaker":
+        # Pacemaker's systemd class cannot start a masked unit: disabled only (and unmasked if it was)
+        rows[1:3] = [("unit", f"{recipe.unit}: stopped for the move and off at boot on both nodes (systemctl "
+                              "unmask and disable, never mask); Pacemaker starts it "
+                              f"(systemd:{recipe.unit.removesuffix('.service')} in the CIB)")]
     width = max(len(p) for p in recipe.paths)
     for i, p in enumerate(recipe.paths):
         found = "  (the * is found on the node)" if "*" in p else ""

@@ -122,9 +122,14 @@ def masks(ctx: PlanContext, recipe: Recipe) -> bool:
 
 
 def boot_off(ctx: PlanContext, recipe: Recipe, c: Confirm) -> list[Run]:
-    """Record the boot setting (for undo), then turn the start at boot off; mask too where the recipe asks."""
-    out = [Run((HELPER, "remember-boot", state_dir(ctx.spec), recipe.unit), confirm=c),
-           Run(("systemctl", "disable", recipe.unit))]
+    """Record the boot setting (for undo), then turn the start at boot off; mask too where the recipe asks.
+    Under Pacemaker a unit found masked (by hand, or by an earlier Heartbeat setup with ``mask``) is unmasked:
+    Pacemaker's systemd class could never start it, and the group would fail at its first start. (The
+    setting before is recorded; undo masks it again.)"""
+    out = [Run((HELPER, "remember-boot", state_dir(ctx.spec), recipe.unit), confirm=c)]
+    if ctx.stack == "pacemaker":
+        out.append(Run(("systemctl", "unmask", recipe.unit)))  # a no-op on a unit not masked
+    out.append(Run(("systemctl", "disable", recipe.unit)))
     if masks(ctx, recipe):
         out.append(Run(("systemctl", "mask", recipe.unit)))
     return out
@@ -160,7 +165,9 @@ def before_the_move(ctx: PlanContext, recipe: Recipe, node: str, paths: tuple[st
 
 
 def boot_check(ctx: PlanContext, recipe: Recipe) -> Check:
-    return Check(("systemctl", "is-enabled", recipe.unit), "unit-boot-off", ("mask",) if masks(ctx, recipe) else ())
+    """Off at boot: masked where the recipe masks it, only disabled (never masked) under Pacemaker, else either."""
+    want = ("mask",) if masks(ctx, recipe) else ("disabled",) if ctx.stack == "pacemaker" else ()
+    return Check(("systemctl", "is-enabled", recipe.unit), "unit-boot-off", want)
 
 
 def linked_check(ctx: PlanContext, recipe: Recipe, paths: tuple[str, ...], need: str) -> Check:

@@ -23,6 +23,7 @@ from wizard.services.steps import (
     COPY_EXPLAIN,
     VERIFY_EXPLAIN,
     extra_links,
+    masks,
     on_disk,
     resolve,
     service_facts,
@@ -55,11 +56,12 @@ def boot_back(ctx: PlanContext, recipe: Recipe, node: str) -> tuple[list[Run], l
     if not was:
         return [], [], f"{recipe.unit} stays off at boot on {node} (no record of its setting before the move)"
     runs: list[Run] = []
-    if recipe.mask and was != "masked":
+    masked = masks(ctx, recipe)  # masked by the move (never under Pacemaker, which unmasked it instead)
+    if masked and was != "masked":
         runs.append(Run(("systemctl", "unmask", recipe.unit)))
     if was == "enabled":
         runs.append(Run(("systemctl", "enable", recipe.unit)))
-    elif was == "masked" and not recipe.mask:
+    elif was == "masked" and not masked:
         runs.append(Run(("systemctl", "mask", recipe.unit)))
     check = Check(("systemctl", "is-enabled", recipe.unit), "unit-boot-state", (was,))
     return runs, [check], f"{recipe.unit} is {was} at boot again on {node}, as before the move"

@@ -65,7 +65,8 @@ CASES = [
     ({"stonith__agent": "fence_virsh"}, 'stonith.agent = "fence_virsh": cluster.fencing = "none-confirmed" turns '
                                         "STONITH off"),
     ({"stonith__login": "ad min"}, "stonith.login = 'ad min': a name like admin"),
-    ({"stonith__password_script": "bmc.sh"}, "stonith.password_script = 'bmc.sh': one absolute path"),
+    # masked: a wrong password_script is often the password itself, typed where its script belongs
+    ({"stonith__password_script": "bmc.sh"}, "stonith.password_script = ********: one absolute path"),
     ({"stonith__hypervisor": "host;reboot"}, "stonith.hypervisor = 'host;reboot'"),
     ({"stonith__secret": "x"}, "stonith.secret: unknown key"),
     ({"drbd__fencing": "dopd"}, 'drbd.fencing = "dopd": dopd is Heartbeat\'s'),
@@ -128,3 +129,23 @@ def test_pacemaker_answers_survive_a_save_and_load(path: Path, tmp_path: Path) -
     again = tmp_path / "again.toml"
     again.write_text(dumps(spec_to_dict(spec)))
     assert load_answers(again)[0] == spec
+
+
+def test_a_wrong_password_script_is_never_echoed() -> None:
+    found = problems(with_(raw(IPMI), stonith__password_script="S3cret-bmc-pw"))
+    assert found[0].startswith("stonith.password_script = ********: one absolute path like /replicated")
+    assert not any("S3cret" in p for p in found), found
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({}, "Fencing: STONITH on through fence_ipmilan (alpha's BMC 10.30.0.1, beta's BMC bmc-beta.example.com)."),
+    ({"cluster__fencing": "none-confirmed", "stonith__agent": ""},
+     'Fencing: STONITH off (cluster.fencing = "none-confirmed"): a broken link can lead to a split brain.'),
+    ({"stonith__agent": ""},
+     "Fencing: STONITH on, but no fence agent chosen yet: the plan is NOT READY until [stonith] is given."),
+], ids=["ipmilan", "off", "not-chosen"])
+def test_the_fencing_summary_says_the_state_in_one_line(changes: dict[str, Any], expected: str) -> None:
+    from wizard.pacemaker.cib import fencing_summary
+
+    spec, _ = spec_from_dict(with_(raw(IPMI), **changes))
+    assert fencing_summary(spec) == expected

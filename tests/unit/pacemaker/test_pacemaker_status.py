@@ -89,3 +89,19 @@ def test_watched_of_the_answers_on_pacemaker() -> None:
     w = watched_of(LAB, "pacemaker")
     assert (w.stack, w.clone) == ("pacemaker", "cl_drbd_r0")
     assert watched_of(LAB).stack == "heartbeat"
+
+
+def test_a_split_brain_on_pacemaker_names_the_recovery_and_no_heartbeat() -> None:
+    """The banner is DRBD's (stack-neutral: recover-split-brain keeps Pacemaker out of the way itself)."""
+    standalone = "version: 8.4.11 (api:1/proto:86-101)\n 0: cs:StandAlone ro:Primary/Unknown ds:UpToDate/DUnknown\n"
+    klog = "@@ha-wizard:klog\n[ 812.1] block drbd0: Split-Brain detected but unresolved, dropping connection!\n"
+
+    def node(name: str, vip: bool) -> object:
+        r = out(standalone, True, vip, "promoted-node1.xml")
+        return node_state(name, Result(0, r.out + klog, ""), W, CONDITIONS)
+
+    ps = pair_state([node("node1", True), node("node2", False)], W)
+    assert "node2's changes since the split would be DISCARDED" in ps.banner
+    assert "`ha-wizard recover-split-brain` (it asks you to type node2)" in ps.banner
+    shown = "\n".join(text(ps))
+    assert "heartbeat" not in shown.lower() and "both nodes are DRBD Primary" in shown

@@ -114,6 +114,31 @@ def test_a_masked_recipe_unmasks_to_start_and_masks_when_stopped(monkeypatch: py
     assert 'systemctl unmask --quiet "$unit"' in script and 'systemctl mask --quiet "$unit"' in script
 
 
+@pytest.mark.parametrize("mask", [False, True], ids=["plain", "mask-recipe"])
+def test_under_pacemaker_a_unit_is_unmasked_and_disabled_never_masked(monkeypatch: pytest.MonkeyPatch,
+                                                                      mask: bool) -> None:
+    """Pacemaker's systemd class cannot start a masked unit: even a recipe with mask = true (and a unit found
+    masked on the node) ends disabled only, and the check refuses "masked"."""
+    from wizard.services import recipes as recipes_mod
+
+    recipe = dataclasses.replace(recipes_mod.load_recipes()["apache2"], mask=mask)
+    monkeypatch.setattr("wizard.services.steps.enabled_recipes", lambda spec: [recipe])
+    steps = by_id(services_steps(dataclasses.replace(ctx(["apache2"]), stack="pacemaker")))
+    for sid in ("move-apache2@node1", "link-apache2@node2"):
+        calls = runs(steps[sid])
+        assert calls[1:3] == [("systemctl", "unmask", "apache2.service"), ("systemctl", "disable", "apache2.service")]
+        assert ("systemctl", "mask", "apache2.service") not in calls
+        boot = next(c for c in steps[sid].checks if c.until == "unit-boot-off")
+        assert boot.args == ("disabled",)
+        assert not [a for a in steps[sid].actions if isinstance(a, WriteFile)]  # no Heartbeat resource script
+
+
+def test_under_heartbeat_nothing_is_unmasked() -> None:
+    move = by_id(services_steps(ctx(["apache2"])))["move-apache2@node1"]
+    assert ("systemctl", "unmask", "apache2.service") not in runs(move)
+    assert next(c for c in move.checks if c.until == "unit-boot-off").args == ()
+
+
 def test_sendmail_relay_uses_the_installed_relay_and_the_service_address() -> None:
     steps = by_id(services_steps(ctx(["sendmail"])))
     relay = steps["relay-sendmail@node2"]

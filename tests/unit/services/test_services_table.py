@@ -95,6 +95,16 @@ def test_recipes_in_words() -> None:
     assert "(the * is found on the node)" in describe_recipe("postgresql")
 
 
+def test_a_recipe_on_pacemaker_says_pacemaker_starts_it_and_never_masks() -> None:
+    from wizard.core.answers import load_answers
+
+    spec, _ = load_answers(Path(__file__).resolve().parents[2] / "data" / "answers" / "pacemaker-ipmi.toml")
+    text = describe_recipe("apache2", spec)
+    assert "(systemctl unmask and disable, never mask); Pacemaker starts it (systemd:apache2 in the CIB)" in text
+    assert "Heartbeat" not in text and "haresources" not in text
+    assert "Heartbeat starts it" in describe_recipe("apache2")
+
+
 def test_the_recipes_command(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "wizard", "recipes", *args], capture_output=True, text=True,

@@ -87,3 +87,20 @@ def test_undo_takes_the_services_out_of_haresources_on_both_nodes() -> None:
         text = next(a.content for a in step.actions if getattr(a, "path", "") == HARESOURCES)
         line = next(ln for ln in text.splitlines() if ln and not ln.startswith("#"))
         assert line.split()[-1] == "sendmail" and "apache2" not in line.split(), line
+
+
+def test_undo_under_pacemaker_masks_again_a_unit_found_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The move unmasked it (Pacemaker could not start it masked), even for a recipe with mask = true; undo
+    gives the recorded "masked" back."""
+    from wizard.services import recipes as recipes_mod
+
+    masked = dataclasses.replace(recipes_mod.load_recipes()["sendmail"], mask=True)
+    monkeypatch.setattr("wizard.services.undo.enabled_recipes", lambda spec: [masked])
+    pcmk = dataclasses.replace(ctx(["sendmail"], m=recorded("node1", "masked"), p=recorded("node2", "masked")),
+                               stack="pacemaker")
+    master = undo_steps(pcmk)[0]
+    assert ("systemctl", "mask", "sendmail.service") in runs(master)
+    assert ("systemctl", "unmask", "sendmail.service") not in runs(master)
+    assert next(c for c in master.checks if c.until == "unit-boot-state").args == ("masked",)
+    heartbeat = undo_steps(dataclasses.replace(pcmk, stack="heartbeat"))[0]  # it stayed masked: nothing to do
+    assert not [r for r in runs(heartbeat) if r[1:2] in (("mask",), ("unmask",))]
