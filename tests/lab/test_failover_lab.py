@@ -26,6 +26,7 @@ import pytest
 
 from wizard.lab import Lab
 
+from .drills import VIP, rto, serves, start_drill_in_background, wait_until
 from .wizard_on_node import (
     ANSWERS,
     WIZARD,
@@ -40,7 +41,6 @@ from .wizard_on_node import (
     summary_line,
 )
 
-VIP = "10.99.0.100"
 STATE = "/var/lib/ha-wizard"
 
 
@@ -49,23 +49,6 @@ def lab_answers(lab: Lab) -> None:
 
     text = (ROOT / "examples" / "lab.toml").read_text().replace("enabled = []", 'enabled = ["apache2"]')
     lab.ssh(1, f"cat > {ANSWERS}", input=text)
-
-
-def serves(lab: Lab, n: int) -> str:
-    """'' when node n holds everything (Primary, mounted, VIP, apache2 answering), else what is missing."""
-    line = drbd_line(lab, n)
-    missing = []
-    if " ro:Primary/" not in line:
-        missing.append(f"DRBD {line}")
-    if not any(m[:2] == ["/dev/drbd0", "/replicated"] for m in mounts(lab, n)):
-        missing.append("/replicated not mounted")
-    if f"inet {VIP}/" not in lab.ssh(n, "ip -o addr", timeout=60).stdout:
-        missing.append(f"no {VIP}")
-    page = lab.ssh(n, f"bash -c 'exec 3<>/dev/tcp/{VIP}/80; printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3; "
-                      "timeout 5 head -c 100 <&3'", check=False, timeout=60).stdout
-    if "HTTP/1.1 200" not in page and "HTTP/1.0 200" not in page:
-        missing.append("apache2 does not answer on the VIP")
-    return "; ".join(missing)
 
 
 def stands_by(lab: Lab, n: int) -> str:
@@ -81,17 +64,6 @@ def stands_by(lab: Lab, n: int) -> str:
     if rsc != "none":
         missing.append(f"cl_status rscstatus says {rsc!r}")
     return "; ".join(missing)
-
-
-def wait_until(what: str, fn: Callable[[], str], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    last = ""
-    while time.monotonic() < deadline:
-        last = fn()
-        if not last:
-            return
-        time.sleep(2)
-    raise AssertionError(f"{what}: still {last} after {timeout:.0f} s")
 
 
 @pytest.fixture(scope="module")
@@ -135,22 +107,6 @@ def test_doctor_finds_the_wizard_built_pair_clean(cluster: Lab) -> None:
     assert rc in (0, 1) and last.startswith("0 problems (✗), "), out[-6000:]
     warnings = [ln for ln in out.splitlines() if ln.lstrip().startswith("!")]
     assert all("ha-wizard-orig" in ln or "original" in ln for ln in warnings), "\n".join(warnings)
-
-
-def rto(out: str) -> float:
-    m = re.search(r"failover node\d -> node\d: RTO ([\d.]+) s", out)
-    assert m, out[-3000:]
-    return float(m.group(1))
-
-
-def start_drill_in_background(lab: Lab, log: str, serving: int) -> None:
-    lab.ssh(1, f"COLUMNS=160 nohup {WIZARD} failover-test --hard --confirm node{serving} --answers {ANSWERS} "
-               f"--accept-host-key {lab.fingerprint} > {log} 2>&1 < /dev/null &",  # type: ignore[attr-defined]
-            timeout=60)
-    deadline = time.monotonic() + 300
-    while "Now cut" not in lab.ssh(1, f"cat {log}", timeout=60).stdout:
-        assert time.monotonic() < deadline, lab.ssh(1, f"cat {log}", timeout=60).stdout
-        time.sleep(1)
 
 
 WATCH = "/root/watch.jsonl"
@@ -229,7 +185,7 @@ def test_writes_in_flight_survive_three_power_cuts(cluster: Lab, lab_timing: Cal
             log = f"/root/hard{k}.log"
             if serving == 2:  # node1 survives this cut: it watches the takeover live (issue 14)
                 start_watch(lab)
-            start_drill_in_background(lab, log, serving)
+            start_drill_in_background(lab, log, serving, lab.fingerprint)  # type: ignore[attr-defined]
             lab.kill_hard(serving)
             if serving == 1:  # the wizard died with node1: read the measurement back once it is up again
                 wait_until("node2 taking over", lambda: serves(lab, 2), 240)
