@@ -1,6 +1,7 @@
 """Hard-failover RTO on the lab VMs, as the wizard's own drill measures it, per Heartbeat timing variant.
 
     flock /tmp/ha-wizard-lab.lock .venv/bin/python benchmarks/failover_rto.py [--drills 3] [--keep]
+    flock /tmp/ha-wizard-lab.lock .venv/bin/python benchmarks/failover_rto.py --stacks [--drills 3]
 
 Boots its own lab instance ("bench"), installs the wizard on node1 (the wheelhouse of the lab tier), applies
 examples/lab.toml with apache2, then for each variant runs DRILLS power cuts (the harness kills the serving
@@ -8,6 +9,10 @@ VM's qemu) with ``ha-wizard failover-test --hard``, each measured by the wizard'
 node, phases broken down (detection included). Variants: the recommended profile, deadtime 5 and deadtime 10
 (custom); Heartbeat's own jitter under load (late beats); a graceful switchover and a failback. Prints a
 Markdown table for docs/benchmarks.md and writes every measurement to benchmarks/results/failover-<date>.json.
+With --stacks: the two cluster stacks on the same VMs in one run, DRILLS power cuts each (writer on: every
+acknowledged write checked), detection matched (Corosync's token + consensus derived from Heartbeat's
+deadtime, wizard.pacemaker.timing): examples/lab.toml with apache2 on Heartbeat, then the pair cleaned back
+to blank disks and the image's files, tests/data/answers/lab-pacemaker.toml (the same pair on Pacemaker).
 The hand-built baseline is benchmarks/failover_baseline.py (fresh VMs for each pair: rewriting a running
 wizard pair's files by hand and restarting Heartbeat left node1 refusing to take the group back).
 """
@@ -30,10 +35,12 @@ from tests.lab.wizard_on_node import (  # noqa: E402
     ANSWERS,
     WIZARD,
     build_wheelhouse,
+    clean_pair,
     confirm_args,
     install_on_node1,
     plan_json,
     run_wizard,
+    snapshot,
 )
 from wizard.lab import Lab  # noqa: E402
 
@@ -69,8 +76,11 @@ def wait(what: str, fn: Any, timeout: float) -> None:
 
 
 def standby_ok(lab: Lab, n: int) -> bool:
-    r = lab.ssh(n, "cl_status rscstatus; cat /proc/drbd", check=False, timeout=60).stdout
-    return r.startswith("none") and "ro:Secondary/Primary ds:UpToDate/UpToDate" in r
+    """Secondary, connected, UpToDate, no service address; on Heartbeat also holding no resource."""
+    r = lab.ssh(n, "cl_status rscstatus 2>/dev/null || echo none; cat /proc/drbd; ip -o addr", check=False,
+                timeout=60).stdout
+    return (r.startswith("none") and "ro:Secondary/Primary ds:UpToDate/UpToDate" in r
+            and f"inet {VIP}/" not in r)
 
 
 def restart_heartbeat(lab: Lab) -> None:
@@ -155,7 +165,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--drills", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="leave the lab running")
+    ap.add_argument("--stacks", action="store_true", help="Heartbeat beside Pacemaker, same VMs, same run")
     args = ap.parse_args()
+    if args.stacks:
+        return compare_stacks(args.drills, args.keep)
     lab = Lab(name="bench")
     results: dict[str, list[dict[str, Any]]] = {}
     beats: dict[str, Any] = {}
@@ -217,17 +230,86 @@ def main() -> int:
     return 0
 
 
+STACKS = {"Heartbeat": answers(VARIANTS["recommended"]),
+          "Pacemaker": (ROOT / "tests" / "data" / "answers" / "lab-pacemaker.toml").read_text()}
+
+
+def detection_settings() -> str:
+    """What each stack waits before it calls the peer dead, from the same profile (the answers' own)."""
+    import tempfile
+
+    from wizard.core.answers import load_answers
+    from wizard.pacemaker.timing import totem
+
+    with tempfile.NamedTemporaryFile("w", suffix=".toml") as f:
+        f.write(STACKS["Pacemaker"])
+        f.flush()
+        spec, _ = load_answers(f.name)
+    t = totem(spec.heartbeat)
+    return (f"Heartbeat deadtime {spec.heartbeat.deadtime} s; Corosync token {t.token} ms + consensus "
+            f"{t.consensus} ms = {t.detection_ms / 1000:.1f} s (profile {spec.heartbeat.profile})")
+
+
+def compare_stacks(drills: int, keep: bool) -> int:
+    """Both stacks on one pair in one run: apply, DRILLS hard drills (node1, node2, node1, ...), clean, next."""
+    lab = Lab(name="bench")
+    results: dict[str, list[dict[str, Any]]] = {}
+    path = ROOT / "benchmarks" / "results" / f"stacks-{time.strftime('%Y%m%d-%H%M')}.json"
+    path.parent.mkdir(exist_ok=True)
+    settings = detection_settings()
+
+    def save() -> None:
+        path.write_text(json.dumps({"cpus": Path("/proc/cpuinfo").read_text().count("processor\t:"),
+                                    "date": time.strftime("%F %T %Z"), "detection": settings,
+                                    "results": results}, indent=1))
+    try:
+        lab.up(fresh=True)
+        install_on_node1(lab, build_wheelhouse(lab.lab_dir / "wheelhouse"))
+        snapshot(lab)  # the image's files, put back between the stacks (clean_pair)
+        fp = lab.host_key_fingerprint(2)
+        for i, (stack, text) in enumerate(STACKS.items()):
+            if i:
+                clean_pair(lab)
+            lab.ssh(1, f"cat > {ANSWERS}", input=text)
+            t0 = time.monotonic()
+            rc, out = run_wizard(lab, f"apply --answers {ANSWERS} --yes {confirm_args(plan_json(lab, fp))}", fp,
+                                 timeout=1800)
+            if rc != 0:
+                raise RuntimeError(out[-3000:])
+            print(f"{stack}: applied in {time.monotonic() - t0:.0f} s", flush=True)
+            name = f"{stack}, recommended"
+            results[name] = []
+            for _ in range(drills):
+                m = hard_drill(lab, fp)
+                results[name].append(m)
+                save()
+                w = m.get("writes") or {}
+                print(f"{name}: RTO {m['rto']} (writes acked {w.get('acked')}, missing {w.get('missing_count')})",
+                      flush=True)
+    finally:
+        save()
+        print(f"measurements: {path}")
+        if not keep:
+            lab.down()
+    print(settings)
+    print(table(results))
+    return 0
+
+
 def table(results: dict[str, list[dict[str, Any]]]) -> str:
     names = ["detection", "DRBD Primary", "mounted", "service address up", "apache2 answering"]
-    lines = ["| variant | drills | " + " | ".join(names) + " | RTO (median, min-max) |",
-             "|---" * (len(names) + 3) + "|"]
+    lines = ["| variant | drills | " + " | ".join(names) + " | RTO (median, min-max) | acknowledged writes kept |",
+             "|---" * (len(names) + 4) + "|"]
     for variant, ms in results.items():
         def med(key: str, ms: list[dict[str, Any]] = ms) -> str:
             vals = [m["phases"].get(key) for m in ms if m["phases"].get(key) is not None]
             return f"{statistics.median(vals):.1f}" if vals else "-"
         rtos = [m["rto"] for m in ms if m["rto"] is not None]
         rto = f"{statistics.median(rtos):.1f} ({min(rtos):.1f}-{max(rtos):.1f})" if rtos else "-"
-        lines.append(f"| {variant} | {len(ms)} | " + " | ".join(med(k) for k in names) + f" | {rto} |")
+        writes = [m["writes"] for m in ms if m.get("writes")]
+        kept = (f"{sum(w['acked'] - w['missing_count'] for w in writes)} of {sum(w['acked'] for w in writes)}"
+                if writes else "-")
+        lines.append(f"| {variant} | {len(ms)} | " + " | ".join(med(k) for k in names) + f" | {rto} | {kept} |")
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@
 
 The headless apply on blank disks (no create-md question, a moving progress, then ``ha-wizard status``), an
 ext3 filesystem on a disk stopping the run until confirmed, and the kill -9 during the sync with its resume
-are test_apply_lab.py's (``test_install_and_apply_as_documented``, ``test_resume_after_two_kills``).
+are test_failover_lab.py's ``test_install_and_apply_as_documented`` and test_apply_lab.py's
+``test_resume_after_two_kills``.
 Scenarios start from blank disks and the image's own files (``clean_pair``); the module puts everything
 back at the end (``restore_and_forget``), as the lab is shared with the other lab modules.
 """

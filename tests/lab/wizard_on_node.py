@@ -1,4 +1,4 @@
-"""Helpers of the lab scenarios that run the *installed* ha-wizard on node1 (tests/lab/test_apply_lab.py).
+"""Helpers of the lab scenarios that run the *installed* ha-wizard on node1 (tests/lab/test_*_lab.py).
 
 The wizard goes onto node1 the way an admin would put it there: a wheelhouse (the project's wheel plus
 every runtime dependency, built on the host) is copied in and installed offline into a venv. Everything
