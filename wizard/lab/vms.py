@@ -77,7 +77,8 @@ class Lab:
     """
 
     def __init__(self, lab_dir: Path | None = None, *, name: str = "default", data_disk_mib: int = 128,
-                 memory_mib: int = 768, boot_timeout: float = 240.0, names: Sequence[str] | None = None) -> None:
+                 memory_mib: int = 768, cpus: int = 2, boot_timeout: float = 240.0,
+                 names: Sequence[str] | None = None) -> None:
         self.lab_dir = (lab_dir or default_lab_dir()).resolve()
         self.name = name
         # The VMs' host names (`uname -n`); None = node1/node2, or what a running lab was started with.
@@ -85,6 +86,11 @@ class Lab:
         self.run_dir = self.lab_dir / "run" / name
         self.data_disk_mib = data_disk_mib
         self.memory_mib = memory_mib
+        # Two emulated vCPUs per VM, as a real server has more than one core: the busy node (the wizard's
+        # Python, DRBD's kernel threads, an agent's start) no longer waits behind itself. On this 2-core host
+        # the Pacemaker module took 561 s instead of 693 s (apply 222 s vs 288 s, the takeover 26 s vs 46 s);
+        # two VMs booting together take ~33 s instead of ~24 s (2026-12-01).
+        self.cpus = cpus
         self.boot_timeout = boot_timeout
         self.image: Image | None = None
         self.timings: dict[str, float] = {}
@@ -339,7 +345,8 @@ class Lab:
         append = f"root=/dev/vda rw console=ttyS0 net.ifnames=0 mitigations=off vmnode={n}"
         return [
             require_tool("qemu-system-x86_64"), "-name", f"node{n}", "-nodefaults",
-            "-accel", "tcg", "-cpu", "qemu64", "-smp", "1", "-m", str(self.memory_mib), "-display", "none",
+            "-accel", "tcg", "-cpu", "qemu64", "-smp", str(self.cpus), "-m", str(self.memory_mib),
+            "-display", "none",
             "-chardev", f"file,id=con,path={self.console_path(n)},append=on", "-serial", "chardev:con",
             "-daemonize", "-pidfile", str(self._file(n, "pid")),
             "-kernel", str(self.image.kernel), "-initrd", str(self.image.initrd), "-append", append,
