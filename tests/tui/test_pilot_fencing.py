@@ -32,6 +32,12 @@ async def choose(pilot, app, select: str, value: str) -> None:
     await pilot.pause()
 
 
+async def on_pacemaker(pilot, app) -> None:
+    """Step 7, the stack set to pacemaker: the fencing fields shown."""
+    await goto(app, pilot, "heartbeat")
+    await choose(pilot, app, "stack", "pacemaker")
+
+
 async def type_into(pilot, app, selector: str, text: str) -> None:
     box = app.screen.query_one(selector, Input)
     box.value = ""
@@ -72,8 +78,7 @@ async def test_fencing_fields_show_for_pacemaker_and_auto_only(make_app) -> None
 async def test_no_stonith_needs_the_typed_word_then_review_says_stonith_off(make_app, tmp_path: Path) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await goto(app, pilot, "heartbeat")
-        await choose(pilot, app, "stack", "pacemaker")
+        await on_pacemaker(pilot, app)
         await choose(pilot, app, "fencing", "none-confirmed")
         assert app.screen.query_one("#none-box").display and not app.screen.query_one("#stonith-box").display
         assert "split brain" in flat(app) and f"Type {CONFIRM_WORD} to turn STONITH off." in flat(app)
@@ -99,8 +104,7 @@ async def test_no_stonith_needs_the_typed_word_then_review_says_stonith_off(make
 async def test_fence_ipmilan_with_missing_fields_is_refused_in_one_sentence(make_app, tmp_path: Path) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await goto(app, pilot, "heartbeat")
-        await choose(pilot, app, "stack", "pacemaker")
+        await on_pacemaker(pilot, app)
         await choose(pilot, app, "agent", "fence_ipmilan")
         await type_into(pilot, app, "#login", "admin")
         await pilot.press("ctrl+n")
@@ -127,8 +131,7 @@ async def test_fence_ipmilan_with_missing_fields_is_refused_in_one_sentence(make
 async def test_a_password_typed_for_its_script_is_never_shown_nor_kept(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await goto(app, pilot, "heartbeat")
-        await choose(pilot, app, "stack", "pacemaker")
+        await on_pacemaker(pilot, app)
         await choose(pilot, app, "agent", "fence_ipmilan")
         await type_into(pilot, app, "#password_script", "/root/pw.sh")
         await pilot.pause()

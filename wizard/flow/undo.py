@@ -16,14 +16,25 @@ from wizard.flow.session import Session, check_master_identity
 
 
 def undo_plan(session: Session, names: Sequence[str]) -> list[Step]:
-    from wizard.services.undo import undo_steps
-
     assert session.context is not None
     if not session.spec.recipes:
         raise WizardError(f"{session.spec.source or 'the answers'} enables no service ([recipes] enabled is empty): "
                           "there is nothing to put back")
-    steps = undo_steps(session.context, names)
-    return [*steps, *haresources_without(session.context, set(undone_names(steps)))]
+    return undo_steps_for(session.context, names)
+
+
+def undo_steps_for(ctx: PlanContext, names: Sequence[str]) -> list[Step]:
+    """The services' undo steps, with the cluster stack told: Heartbeat's haresources rewritten after them,
+    or Pacemaker's primitives removed before them (``wizard.pacemaker.undo``)."""
+    from wizard.services.undo import undo_steps
+
+    steps = undo_steps(ctx, names)
+    undone = undone_names(steps)
+    if ctx.stack == "pacemaker":
+        from wizard.pacemaker.undo import services_out_of_cib
+
+        return [*services_out_of_cib(ctx, undone), *steps]
+    return [*steps, *haresources_without(ctx, set(undone))]
 
 
 def undone_names(steps: Sequence[Step]) -> list[str]:
