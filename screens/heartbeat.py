@@ -21,8 +21,8 @@ STACKS = [("heartbeat: the tutorial's stack", "heartbeat"), ("pacemaker: Pacemak
 STACK_WHY = {
     "heartbeat": "Heartbeat starts the disk, the address and the services on the other server when the master "
                  "dies. The tutorial's; unmaintained for ten years.",
-    "pacemaker": "Its successor: watches every resource and can power off a hung node (STONITH). Planned in full; "
-                 "set up once the lab has proved it. Media and agents are Heartbeat's.",
+    "pacemaker": "Its successor: watches every resource and can power off a hung node (STONITH). Media and "
+                 "agents below are Heartbeat's.",
     "auto": "Heartbeat when both nodes have it or can install it, else Pacemaker; the plan says which, and why.",
 }
 PROFILES = [

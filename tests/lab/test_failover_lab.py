@@ -58,7 +58,7 @@ def lab_answers(lab: Lab) -> None:
 
     text = (ROOT / "examples" / "lab.toml").read_text().replace("enabled = []", 'enabled = ["apache2"]')
     # The initial sync capped so that it lasts ~5 s whatever the VMs' speed: the progress check wants the bar
-    # seen moving at 1 Hz (at the example's 100M the 127 MiB took 5.0 s with one vCPU, less with two)
+    # seen moving at 1 Hz (at the example's 100M the 127 MiB took 5.0 s, the shortest run yet)
     text = text.replace('sync_rate = "100M"', 'sync_rate = "24M"')
     lab.ssh(1, f"cat > {ANSWERS}", input=text)
 

@@ -308,8 +308,7 @@ async def test_hosts_interface_uses_the_shared_validator(make_app) -> None:
 
 
 async def test_the_cluster_manager_choice_plans_pacemaker_in_review(make_app) -> None:
-    """The stack is a choice with one plain line each; Pacemaker's plan is shown whole in Review (only a real run
-    of it is refused, until the lab proves it)."""
+    """The stack is a choice with one plain line each; Pacemaker's plan is shown whole in Review."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(app, pilot, "heartbeat")

@@ -77,7 +77,7 @@ class Lab:
     """
 
     def __init__(self, lab_dir: Path | None = None, *, name: str = "default", data_disk_mib: int = 128,
-                 memory_mib: int = 768, cpus: int = 2, boot_timeout: float = 240.0,
+                 memory_mib: int = 768, cpus: int = 1, boot_timeout: float = 240.0,
                  names: Sequence[str] | None = None) -> None:
         self.lab_dir = (lab_dir or default_lab_dir()).resolve()
         self.name = name
@@ -86,10 +86,11 @@ class Lab:
         self.run_dir = self.lab_dir / "run" / name
         self.data_disk_mib = data_disk_mib
         self.memory_mib = memory_mib
-        # Two emulated vCPUs per VM, as a real server has more than one core: the busy node (the wizard's
-        # Python, DRBD's kernel threads, an agent's start) no longer waits behind itself. On this 2-core host
-        # the Pacemaker module took 561 s instead of 693 s (apply 222 s vs 288 s, the takeover 26 s vs 46 s);
-        # two VMs booting together take ~33 s instead of ~24 s (2026-12-01).
+        # One emulated vCPU per VM. Two made the Pacemaker module faster (561 s instead of 693 s, its takeover
+        # 26 s instead of 46 s) but Heartbeat 3.0.6 then once failed a takeover: after a graceful hand-over
+        # and a power cut of the new holder, the survivor logged "msg2string: Message with zero fields" and
+        # "mach_down takeover complete" without running its resource scripts (2026-12-01, TUI walk). Other
+        # modules were no faster with two (boots slower: 33 s instead of 24 s).
         self.cpus = cpus
         self.boot_timeout = boot_timeout
         self.image: Image | None = None

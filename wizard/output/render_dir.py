@@ -15,9 +15,6 @@ from wizard.flow.configcheck import require_valid, require_valid_files
 from wizard.flow.session import Options, open_session
 from wizard.flow.tutorial import node_files
 
-PACEMAKER_NOTE = ("the Pacemaker stack is planned and checked but not yet set up by ha-wizard until the lab proves "
-                  "it: these are its configuration files, for review (docs/pacemaker.md)")
-
 
 def render_to_dir(answers: str, out: str, *, journal_dir: str | None = None) -> int:
     session = open_session(answers, Options(dry_run=True, offline=True, journal_dir=journal_dir),
@@ -28,7 +25,7 @@ def render_to_dir(answers: str, out: str, *, journal_dir: str | None = None) -> 
     files: list[tuple[str, str, str, int]] = []
     if ctx.stack == "pacemaker":
         per_node = {n: {f.path: f for f in node_files(ctx, n)} for n in ctx.order}
-        notes = [PACEMAKER_NOTE, *map(str, require_valid_files(ctx, per_node))]
+        notes = list(map(str, require_valid_files(ctx, per_node)))
         files = [(n, f.path, f.content, f.mode) for n, fs in per_node.items() for f in fs.values()]
     else:
         steps = session.plan()
