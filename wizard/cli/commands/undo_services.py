@@ -57,8 +57,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         session.close()
     names = ", ".join(undone_names(steps))
+    stack = "Pacemaker" if session.context is not None and session.context.stack == "pacemaker" else "Heartbeat"
     console.print(f"\nDone: {len(summary.done)} steps run, {len(summary.skipped)} already in place. {names} run "
-                  f"from {session.spec.master}'s own disk again, and Heartbeat no longer starts them. "
+                  f"from {session.spec.master}'s own disk again, and {stack} no longer starts them. "
                   f"Take them out of [recipes] enabled in {answers}, "
                   "or the next apply moves them onto the replicated disk again; their replicated copy stays under "
                   f"{session.spec.storage.mount_point} until you delete it.", markup=False)
