@@ -118,6 +118,11 @@ def safe_id(text: str) -> str:
     return _ID_BAD.sub("_", text)
 
 
+def service_id(name: str) -> str:
+    """The CIB id of a recipe's service primitive (the group's members after the address)."""
+    return f"p_svc_{safe_id(name)}"
+
+
 def _ops(table: Sequence[tuple[str, str, str, str]]) -> tuple[Op, ...]:
     return tuple(Op(*row) for row in table)
 
@@ -140,7 +145,7 @@ def service_primitives(ctx: PlanContext) -> list[Primitive]:
     out = []
     for r in enabled_recipes(ctx.spec):
         unit = r.unit.removesuffix(".service")
-        out.append(Primitive(f"p_svc_{safe_id(r.name)}", f"systemd:{unit}", (), _ops(SERVICE_OPS),
+        out.append(Primitive(service_id(r.name), f"systemd:{unit}", (), _ops(SERVICE_OPS),
                              f"{r.name}: its unit {r.unit}, started from the replicated disk"))
     return out
 

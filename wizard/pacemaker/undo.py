@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from wizard.core.actions import Check, Run, Step
 from wizard.core.plan import PlanContext
-from wizard.pacemaker.cib import GROUP, safe_id
+from wizard.pacemaker.cib import GROUP, service_id
 from wizard.pacemaker.steps import CRM_S
 
 # $@: the primitives' ids. Stop those still in the CIB, wait for the cluster to settle, delete them.
@@ -37,8 +37,8 @@ exit 0
 
 
 def primitive_ids(names: Sequence[str]) -> tuple[str, ...]:
-    """The CIB ids of the services' primitives, as wizard.pacemaker.cib names them."""
-    return tuple(f"p_svc_{safe_id(n)}" for n in names)
+    """The CIB ids of the services' primitives."""
+    return tuple(service_id(n) for n in names)
 
 
 def services_out_of_cib(ctx: PlanContext, undone: Sequence[str]) -> list[Step]:
